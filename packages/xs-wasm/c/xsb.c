@@ -1,0 +1,933 @@
+/*
+ * xsb's glue between XS and its embedder (JavaScript through wasm, or the native benchmark).
+ *
+ * Every function the embedder may call is marked XSB_API and every function the embedder must
+ * provide is marked XSB_IMPORT: scripts/generate-ffi.mjs reads those lines to write the
+ * emscripten export list, the JS library of imports and the typed FFI, so they cannot drift.
+ *
+ * All data crosses through one fixed scratch region (XSB_SCRATCH_SIZE bytes). It is safe to share
+ * between machines and nesting levels because every reader copies a message out before anything
+ * else is written.
+ */
+#include "xsAll.h"
+#include "xsSnapshot.h"
+#include "xs.h"
+
+#define XSB_API __attribute__((used, visibility("default")))
+#define XSB_IMPORT extern
+
+#define XSB_SCRATCH_SIZE 65536
+/* Checked every this many meter units: the precision of a meter limit. */
+#define XSB_METER_INTERVAL 1024
+/* Headroom lent to the guest, once, to build the RangeError of a stack overflow. */
+#define XSB_STACK_RESERVE_SLOTS 256
+#define XSB_C_STACK_RESERVE (16 * 1024)
+#ifndef XSB_BUILD_ID
+	#define XSB_BUILD_ID "dev"
+#endif
+/* A snapshot only restores on the build that wrote it: slot layout and callbacks must match. */
+#define XSB_SNAPSHOT_SIGNATURE "xsb:" XSB_BUILD_ID
+
+/* Status codes, negative so that a length can share the return value. */
+enum {
+	XSB_OK = 0,
+	XSB_THROWN = -1,       /* the guest threw; the thrown value is described in the scratch */
+	XSB_METER = -2,        /* the meter ran out; the machine is usable */
+	XSB_DEAD = -3,         /* the machine is dead (see xsb_dead_status) */
+	XSB_TOO_LARGE = -4,    /* a reply did not fit in the scratch region */
+	XSB_BUSY = -5,         /* the operation needs the machine idle (not inside a call) */
+	XSB_NO_PORT = -6,      /* no receiver was connected */
+	XSB_BAD_INPUT = -7,    /* the embedder passed bytes the glue could not decode */
+};
+
+/* Why a machine died. */
+enum {
+	XSB_DEATH_NONE = 0,
+	XSB_DEATH_MEMORY = 1,      /* its memory limit, or the instance's */
+	XSB_DEATH_STACK = 2,       /* a stack overflow while building the previous one's RangeError */
+	XSB_DEATH_KEYS = 3,        /* XS ran out of property keys */
+	XSB_DEATH_FATAL = 4,       /* an XS internal check failed */
+	XSB_DEATH_HOST_STACK = 5,  /* the embedder's own stack overflowed inside the machine */
+};
+
+/* Tags of values written in the scratch region. */
+enum {
+	XSB_TAG_UNDEFINED = 0,
+	XSB_TAG_NULL = 1,
+	XSB_TAG_FALSE = 2,
+	XSB_TAG_TRUE = 3,
+	XSB_TAG_NUMBER = 4,        /* f64 */
+	XSB_TAG_STRING = 5,        /* u32 length, CESU-8 bytes */
+	XSB_TAG_BIGINT = 6,        /* u32 length, decimal digits with sign */
+	XSB_TAG_HANDLE = 7,        /* u32 handle id, u8 kind */
+	XSB_TAG_STRING_HEAP = 8,   /* u32 address, u32 length: the embedder reads then calls xsb_free */
+};
+enum {
+	XSB_KIND_OBJECT = 0,
+	XSB_KIND_FUNCTION = 1,
+	XSB_KIND_SYMBOL = 2,
+};
+
+typedef struct xsbMachineRecord xsbMachine;
+struct xsbMachineRecord {
+	txMachine* the;
+	uint32_t id;
+	size_t allocated;
+	size_t memoryLimit;        /* bytes of chunks and slots; 0 means none */
+	uint32_t depth;            /* entries from the embedder now on the stack */
+	txJump* entry;             /* the innermost entry's jump: where fxAbort lands */
+	int abortStatus;           /* set while unwinding an abort through nested entries */
+	int deadStatus;            /* the XS exit status that killed the machine, or 0 */
+	int promiseJobs;
+	double meterLimit;         /* units per outermost entry; 0 means none */
+	double meterUsed;          /* units used by the current or last outermost entry */
+	txU4 meterMark;            /* meterIndex at the last meter check */
+	int meterHook;             /* ask the embedder for more units when the limit is reached */
+	txSlot* stackFloor;        /* the real bottom of the XS stack, below the reserve */
+	txSlot* root;              /* [receiver, handles, free handle ids], the first slot pushed */
+	int reserveInUse;
+};
+
+XSB_IMPORT int32_t xsb_host_message(uint32_t machine, uint32_t length);
+XSB_IMPORT double xsb_host_now(uint32_t machine);
+XSB_IMPORT double xsb_host_meter(uint32_t machine, double used);
+
+static uint8_t gScratch[XSB_SCRATCH_SIZE] __attribute__((aligned(16)));
+static xsbMachine* gCurrent = NULL;
+static xsbMachine* gCreating = NULL;
+static uint32_t gNextId = 0;
+static uint32_t gDepth = 0;
+static char* gStackLimit = NULL;
+static uint32_t gStackBudget = 256 * 1024;
+
+static void xsb_send(txMachine* the);
+int32_t xsb_machine_dispose(xsbMachine* m);
+
+/* Host functions a snapshot may refer to, in a fixed order: append only. */
+static txCallback gCallbacks[] = { xsb_send };
+
+/* ---------------------------------------------------------------- platform */
+
+void fxCreateMachinePlatform(txMachine* the)
+{
+	the->xsb = gCreating;
+	gCreating->the = the;
+}
+
+void fxDeleteMachinePlatform(txMachine* the)
+{
+}
+
+static void* xsb_allocate(txMachine* the, size_t size)
+{
+	xsbMachine* m = the->xsb;
+	size_t* block;
+	if (m->memoryLimit && (m->allocated + size > m->memoryLimit))
+		return NULL;
+	block = malloc(size + 16); /* 16 keeps slots aligned as XS expects */
+	if (!block)
+		return NULL;
+	block[0] = size;
+	m->allocated += size;
+	return (char*)block + 16;
+}
+
+void* fxAllocateChunks(txMachine* the, txSize size)
+{
+	return xsb_allocate(the, size);
+}
+
+void fxFreeChunks(txMachine* the, void* chunks)
+{
+	size_t* block;
+	if (!chunks)
+		return;
+	block = (size_t*)((char*)chunks - 16);
+	the->xsb->allocated -= block[0];
+	free(block);
+}
+
+txSlot* fxAllocateSlots(txMachine* the, txSize count)
+{
+	return xsb_allocate(the, (size_t)count * sizeof(txSlot));
+}
+
+void fxFreeSlots(txMachine* the, void* slots)
+{
+	fxFreeChunks(the, slots);
+}
+
+void fxQueuePromiseJobs(txMachine* the)
+{
+	the->xsb->promiseJobs = 1;
+}
+
+char* fxCStackLimit()
+{
+	return gStackLimit;
+}
+
+int xsb_gettimeofday(struct timeval* tv)
+{
+	double now = gCurrent ? xsb_host_now(gCurrent->id) : 0;
+	if (!(now == now)) /* NaN */
+		now = 0;
+	now = floor(now);
+	tv->tv_sec = (time_t)floor(now / 1000);
+	tv->tv_usec = (suseconds_t)((now - (double)tv->tv_sec * 1000) * 1000);
+	return 0;
+}
+
+struct tm* xsb_localtime(const time_t* time)
+{
+	static struct tm result;
+	return gmtime_r(time, &result);
+}
+
+static void xsb_use_reserve(xsbMachine* m)
+{
+	m->reserveInUse = 1;
+	m->the->stackBottom = m->stackFloor;
+	m->the->stackLimit = gStackLimit ? gStackLimit - XSB_C_STACK_RESERVE : NULL;
+}
+
+/* Lends the reserve again once the guest has unwound well clear of the overflow. */
+static void xsb_rearm_reserve(xsbMachine* m)
+{
+	txMachine* the = m->the;
+	char here;
+	if (!m->reserveInUse)
+		return;
+	if ((the->stack - m->stackFloor) < 4 * XSB_STACK_RESERVE_SLOTS)
+		return;
+	if (gStackLimit && (&here - gStackLimit) < 4 * XSB_C_STACK_RESERVE)
+		return;
+	m->reserveInUse = 0;
+	the->stackBottom = m->stackFloor + XSB_STACK_RESERVE_SLOTS;
+	the->stackLimit = gStackLimit;
+}
+
+static void xsb_unwind_to_entry(txMachine* the)
+{
+	xsbMachine* m = the->xsb;
+	txJump* target = m->entry;
+	txJump* jump = the->firstJump;
+	while (jump && jump != target) {
+		txJump* next = jump->nextJump;
+		if (jump->flag)
+			c_free(jump);
+		jump = next;
+	}
+	the->firstJump = target;
+	c_longjmp(target->buffer, 1);
+}
+
+void fxAbort(txMachine* the, int status)
+{
+	xsbMachine* m = the->xsb;
+	switch (status) {
+	case XS_UNHANDLED_EXCEPTION_EXIT:
+	case XS_UNHANDLED_REJECTION_EXIT:
+		/* A failed job or an unhandled rejection is the guest's business, as in a browser. */
+		mxException = mxUndefined;
+		return;
+	case XS_STACK_OVERFLOW_EXIT:
+		if (m && m->entry && !m->reserveInUse && !m->abortStatus) {
+			xsb_use_reserve(m);
+			mxRangeError("stack overflow");
+		}
+		break;
+	}
+	if (!m || !m->entry) {
+		/* during creation or snapshot reading: XS's own outermost jump reports failure */
+		fxExitToHost(the);
+		return;
+	}
+	if (!m->abortStatus)
+		m->abortStatus = status;
+	xsb_unwind_to_entry(the);
+}
+
+static txBoolean xsb_meter_check(txMachine* the, txU4 index)
+{
+	xsbMachine* m = the->xsb;
+	m->meterUsed += (double)(index - m->meterMark);
+	/* fxCheckMetering restarts the index at 0 when it would wrap */
+	m->meterMark = (index + XSB_METER_INTERVAL < index) ? 0 : index;
+	xsb_rearm_reserve(m);
+	if (m->abortStatus)
+		return 0;
+	if (m->meterLimit && m->meterUsed >= m->meterLimit) {
+		double more = m->meterHook ? xsb_host_meter(m->id, m->meterUsed) : 0;
+		if (!(more > m->meterUsed))
+			return 0;
+		m->meterLimit = more;
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------------- values in the scratch region */
+
+/* Every body allocates XSB_VARS vars: 0 and 1 are its own, 2 and 3 are lent to the helpers. */
+#define XSB_VARS 4
+#define xsbTemp(N) (&xsVar(2 + (N)))
+
+static uint32_t xsb_write_u32(uint32_t offset, uint32_t value)
+{
+	c_memcpy(gScratch + offset, &value, 4);
+	return offset + 4;
+}
+
+static uint32_t xsb_read_u32(uint32_t offset)
+{
+	uint32_t value;
+	c_memcpy(&value, gScratch + offset, 4);
+	return value;
+}
+
+static txSlot* xsb_root(xsbMachine* m)
+{
+	return m->root;
+}
+
+static uint32_t xsb_write_bytes(txMachine* the, uint32_t offset, uint8_t tag, const char* bytes, uint32_t length)
+{
+	if (offset + 9 + length <= XSB_SCRATCH_SIZE) {
+		gScratch[offset] = tag;
+		offset = xsb_write_u32(offset + 1, length);
+		c_memcpy(gScratch + offset, bytes, length);
+		return offset + length;
+	}
+	if (tag != XSB_TAG_STRING || offset + 9 > XSB_SCRATCH_SIZE)
+		mxRangeError("value does not fit in the scratch region");
+	{
+		/* a long string waits in the C heap until the embedder has copied it and freed it */
+		char* copy = malloc(length ? length : 1);
+		if (!copy)
+			fxAbort(the, XS_NOT_ENOUGH_MEMORY_EXIT);
+		c_memcpy(copy, bytes, length);
+		gScratch[offset] = XSB_TAG_STRING_HEAP;
+		offset = xsb_write_u32(offset + 1, (uint32_t)(uintptr_t)copy);
+		return xsb_write_u32(offset, length);
+	}
+}
+
+/* Keeps a guest value alive for the embedder until it releases the handle. */
+static uint32_t xsb_remember(txMachine* the, xsbMachine* m, txSlot* value)
+{
+	uint32_t id;
+	*xsbTemp(0) = xsGetIndex(*xsb_root(m), 1); /* handles */
+	*xsbTemp(1) = xsGetIndex(*xsb_root(m), 2); /* free ids */
+	if (xsToInteger(xsGet(*xsbTemp(1), mxID(_length))) > 0)
+		id = (uint32_t)xsToInteger(xsCall0(*xsbTemp(1), mxID(_pop)));
+	else
+		id = (uint32_t)xsToInteger(xsGet(*xsbTemp(0), mxID(_length)));
+	xsSetIndex(*xsbTemp(0), (txInteger)id, *value);
+	return id;
+}
+
+static uint32_t xsb_write_value(txMachine* the, xsbMachine* m, uint32_t offset, txSlot* value)
+{
+	if (offset + 16 > XSB_SCRATCH_SIZE)
+		mxRangeError("value does not fit in the scratch region");
+	switch (value->kind) {
+	case XS_UNDEFINED_KIND:
+		gScratch[offset] = XSB_TAG_UNDEFINED;
+		return offset + 1;
+	case XS_NULL_KIND:
+		gScratch[offset] = XSB_TAG_NULL;
+		return offset + 1;
+	case XS_BOOLEAN_KIND:
+		gScratch[offset] = value->value.boolean ? XSB_TAG_TRUE : XSB_TAG_FALSE;
+		return offset + 1;
+	case XS_INTEGER_KIND:
+	case XS_NUMBER_KIND: {
+		double number = xsToNumber(*value);
+		gScratch[offset] = XSB_TAG_NUMBER;
+		c_memcpy(gScratch + offset + 1, &number, 8);
+		return offset + 9;
+	}
+	case XS_STRING_KIND:
+	case XS_STRING_X_KIND: {
+		txString string = xsToString(*value);
+		return xsb_write_bytes(the, offset, XSB_TAG_STRING, string, (uint32_t)c_strlen(string));
+	}
+	case XS_BIGINT_KIND:
+	case XS_BIGINT_X_KIND: {
+		txString digits = xsToString(*value);
+		return xsb_write_bytes(the, offset, XSB_TAG_BIGINT, digits, (uint32_t)c_strlen(digits));
+	}
+	default: {
+		uint8_t kind = value->kind == XS_SYMBOL_KIND ? XSB_KIND_SYMBOL
+			: xsIsCallable(*value) ? XSB_KIND_FUNCTION : XSB_KIND_OBJECT;
+		uint32_t id = xsb_remember(the, m, value);
+		gScratch[offset] = XSB_TAG_HANDLE;
+		offset = xsb_write_u32(offset + 1, id);
+		gScratch[offset] = kind;
+		return offset + 1;
+	}
+	}
+}
+
+static uint32_t xsb_read_value(txMachine* the, xsbMachine* m, uint32_t offset, txSlot* result)
+{
+	uint8_t tag;
+	if (offset >= XSB_SCRATCH_SIZE)
+		mxRangeError("value overruns the scratch region");
+	tag = gScratch[offset++];
+	switch (tag) {
+	case XSB_TAG_UNDEFINED: *result = xsUndefined; return offset;
+	case XSB_TAG_NULL: *result = xsNull; return offset;
+	case XSB_TAG_FALSE: *result = xsFalse; return offset;
+	case XSB_TAG_TRUE: *result = xsTrue; return offset;
+	case XSB_TAG_NUMBER: {
+		double number;
+		c_memcpy(&number, gScratch + offset, 8);
+		*result = xsNumber(number);
+		return offset + 8;
+	}
+	case XSB_TAG_STRING:
+	case XSB_TAG_BIGINT: {
+		uint32_t length = xsb_read_u32(offset);
+		offset += 4;
+		if (length > XSB_SCRATCH_SIZE - offset)
+			mxRangeError("string overruns the scratch region");
+		*result = xsStringBuffer((char*)gScratch + offset, (txInteger)length);
+		if (tag == XSB_TAG_BIGINT)
+			*result = xsCall1(xsGlobal, xsID("BigInt"), *result);
+		return offset + length;
+	}
+	case XSB_TAG_HANDLE: {
+		uint32_t id = xsb_read_u32(offset);
+		*xsbTemp(0) = xsGetIndex(*xsb_root(m), 1);
+		if (!xsHasIndex(*xsbTemp(0), (txInteger)id))
+			mxReferenceError("handle %u is not live", id);
+		*result = xsGetIndex(*xsbTemp(0), (txInteger)id);
+		return offset + 5;
+	}
+	default:
+		mxTypeError("unknown value tag %d in the scratch region", tag);
+	}
+	return offset;
+}
+
+/* ---------------------------------------------------------------- entries from the embedder */
+
+typedef void (*xsbBody)(txMachine* the, xsbMachine* m, void* data);
+
+static void xsb_describe_error(txMachine* the, xsbMachine* m, void* data)
+{
+	static const char* names[3] = { "name", "message", "stack" };
+	txSlot* exception = (txSlot*)data;
+	uint32_t offset;
+	int i;
+	xsVars(XSB_VARS);
+	offset = xsb_write_value(the, m, 0, exception);
+	for (i = 0; i < 3; i++) {
+		xsVar(0) = xsUndefined;
+		if (exception->kind == XS_REFERENCE_KIND)
+			xsVar(0) = xsGet(*exception, xsID(names[i]));
+		if (!mxIsStringPrimitive(&xsVar(0)))
+			xsVar(0) = (i == 1) ? xsCall1(xsGlobal, xsID("String"), *exception) : xsString("");
+		offset = xsb_write_value(the, m, offset, &xsVar(0));
+	}
+}
+
+static void xsb_describe_undescribable(txMachine* the)
+{
+	uint32_t offset;
+	gScratch[0] = XSB_TAG_UNDEFINED;
+	offset = xsb_write_bytes(the, 1, XSB_TAG_STRING, "Error", 5);
+	offset = xsb_write_bytes(the, offset, XSB_TAG_STRING, "(the thrown value could not be described)", 41);
+	xsb_write_bytes(the, offset, XSB_TAG_STRING, "", 0);
+}
+
+/* Runs body as a call from the embedder: guest exceptions and aborts become status codes. */
+static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
+{
+	txMachine* the = m->the;
+	xsbMachine* volatile previous = gCurrent;
+	txJump* volatile previousEntry = m->entry;
+	volatile int status = XSB_OK;
+	txJump jump;
+	char here;
+
+	if (m->deadStatus)
+		return XSB_DEAD;
+	if (gDepth++ == 0)
+		gStackLimit = &here - gStackBudget;
+	if (!m->reserveInUse)
+		the->stackLimit = gStackLimit;
+	gCurrent = m;
+	if (m->depth++ == 0) {
+		m->meterUsed = 0;
+		m->meterMark = 0;
+		fxBeginMetering(the, xsb_meter_check, XSB_METER_INTERVAL);
+	}
+	jump.nextJump = the->firstJump;
+	jump.stack = the->stack;
+	jump.scope = the->scope;
+	jump.frame = the->frame;
+	jump.environment = NULL;
+	jump.code = the->code;
+	jump.flag = 0;
+	the->firstJump = &jump;
+	m->entry = &jump;
+	if (c_setjmp(jump.buffer) == 0) {
+		fxBeginHost(the);
+		body(the, m, data);
+		if (m->depth == 1) {
+			/* the job queue drains before control returns to the host, as a microtask checkpoint */
+			while (m->promiseJobs) {
+				m->promiseJobs = 0;
+				fxRunPromiseJobs(the);
+			}
+		}
+		fxEndHost(the);
+	}
+	else
+		status = m->abortStatus ? XSB_METER : XSB_THROWN;
+	the->stack = jump.stack;
+	the->scope = jump.scope;
+	the->frame = jump.frame;
+	the->code = jump.code;
+	the->firstJump = jump.nextJump;
+	m->entry = previousEntry;
+
+	if (status == XSB_THROWN) {
+		/* describing the exception runs guest code (getters), so it is an entry of its own */
+		mxPush(mxException);
+		mxException = mxUndefined;
+		if (xsb_enter(m, xsb_describe_error, the->stack) != XSB_OK && !m->abortStatus && !m->deadStatus)
+			xsb_describe_undescribable(the);
+		mxPop();
+	}
+	if (m->abortStatus || m->deadStatus) {
+		int abortStatus = m->abortStatus ? m->abortStatus : m->deadStatus;
+		if (abortStatus == XS_TOO_MUCH_COMPUTATION_EXIT)
+			status = XSB_METER;
+		else {
+			m->deadStatus = abortStatus;
+			status = XSB_DEAD;
+		}
+		if (m->depth == 1)
+			m->abortStatus = 0;
+	}
+	if (--m->depth == 0) {
+		m->meterUsed += (double)(the->meterIndex - m->meterMark);
+		fxEndMetering(the);
+		xsb_rearm_reserve(m);
+	}
+	gCurrent = previous;
+	gDepth--;
+	return status;
+}
+
+/* ---------------------------------------------------------------- the message pump */
+
+static void xsb_send(txMachine* the)
+{
+	xsbMachine* m = the->xsb;
+	uint32_t length;
+	int32_t reply;
+	if ((xsToInteger(xsArgc) < 1) || !xsIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
+		mxTypeError("send expects an ArrayBuffer");
+	length = (uint32_t)xsGetArrayBufferLength(xsArg(0));
+	if (length > XSB_SCRATCH_SIZE)
+		mxRangeError("message of %u bytes exceeds the %u-byte scratch region", length, XSB_SCRATCH_SIZE);
+	c_memcpy(gScratch, xsToArrayBuffer(xsArg(0)), length);
+	reply = xsb_host_message(m->id, length);
+	if (m->abortStatus)
+		fxAbort(the, m->abortStatus); /* a nested entry ran out of meter or memory: keep unwinding */
+	if (reply < 0) {
+		/* the host's handler failed; the scratch holds its message as a string value */
+		xsVars(XSB_VARS);
+		xsb_read_value(the, m, 0, &xsVar(0));
+		mxUnknownError("host: %s", xsToString(xsVar(0)));
+	}
+	if ((uint32_t)reply > XSB_SCRATCH_SIZE)
+		mxRangeError("host reply of %d bytes exceeds the scratch region", reply);
+	xsResult = xsArrayBuffer(gScratch, reply);
+}
+
+typedef struct { uint32_t length; int32_t reply; } xsbDelivery;
+
+static void xsb_deliver_body(txMachine* the, xsbMachine* m, void* data)
+{
+	xsbDelivery* delivery = data;
+	uint32_t length;
+	xsVars(XSB_VARS);
+	xsVar(0) = xsGetIndex(*xsb_root(m), 0);
+	if (!xsIsCallable(xsVar(0))) {
+		delivery->reply = XSB_NO_PORT;
+		return;
+	}
+	xsVar(1) = xsArrayBuffer(gScratch, (txInteger)delivery->length);
+	xsVar(1) = xsCallFunction1(xsVar(0), xsUndefined, xsVar(1));
+	if (!xsIsInstanceOf(xsVar(1), xsArrayBufferPrototype))
+		mxTypeError("the receiver must return an ArrayBuffer");
+	length = (uint32_t)xsGetArrayBufferLength(xsVar(1));
+	if (length > XSB_SCRATCH_SIZE) {
+		delivery->reply = XSB_TOO_LARGE;
+		return;
+	}
+	c_memcpy(gScratch, xsToArrayBuffer(xsVar(1)), length);
+	delivery->reply = (int32_t)length;
+}
+
+static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
+{
+	xsVars(XSB_VARS);
+	xsb_read_value(the, m, 0, &xsVar(0));
+	if (!xsIsCallable(xsVar(0)))
+		mxTypeError("connect expects a function that takes send and returns a receiver");
+	xsVar(1) = xsNewHostFunction(xsb_send, 1);
+	xsVar(1) = xsCallFunction1(xsVar(0), xsUndefined, xsVar(1));
+	if (!xsIsCallable(xsVar(1)))
+		mxTypeError("the connect function must return a receiver function");
+	xsSetIndex(*xsb_root(m), 0, xsVar(1));
+}
+
+/* ---------------------------------------------------------------- evaluation and handles */
+
+typedef struct { const char* source; uint32_t length; } xsbSource;
+
+static void xsb_evaluate_body(txMachine* the, xsbMachine* m, void* data)
+{
+	xsbSource* source = data;
+	txStringCStream stream;
+	txSlot* realm = mxModuleInstanceInternal(mxProgram.value.reference)->value.module.realm;
+	xsVars(XSB_VARS);
+	stream.buffer = (char*)source->source;
+	stream.offset = 0;
+	stream.size = (txSize)source->length;
+	fxRunScript(the, fxParseScript(the, &stream, fxStringCGetter, mxProgramFlag | mxDebugFlag),
+		mxRealmGlobal(realm), C_NULL, mxRealmClosures(realm)->value.reference, C_NULL, mxProgram.value.reference);
+	mxPullSlot(&xsVar(0));
+	xsb_write_value(the, m, 0, &xsVar(0));
+}
+
+static void xsb_call_body(txMachine* the, xsbMachine* m, void* data)
+{
+	uint32_t argc = *(uint32_t*)data;
+	uint32_t offset, i;
+	xsVars(XSB_VARS);
+	offset = xsb_read_value(the, m, 0, &xsVar(0)); /* the function */
+	offset = xsb_read_value(the, m, offset, &xsVar(1)); /* this */
+	if (!xsIsCallable(xsVar(0)))
+		mxTypeError("the handle is not a function");
+	xsOverflow(-XS_FRAME_COUNT - (txInteger)argc);
+	fxPush(xsVar(1));
+	fxPush(xsVar(0));
+	fxCall(the);
+	for (i = 0; i < argc; i++) {
+		mxPushUndefined();
+		offset = xsb_read_value(the, m, offset, the->stack);
+	}
+	fxRunCount(the, (txInteger)argc);
+	mxPullSlot(&xsVar(0));
+	xsb_write_value(the, m, 0, &xsVar(0));
+}
+
+static void xsb_release_body(txMachine* the, xsbMachine* m, void* data)
+{
+	txInteger id = (txInteger)*(uint32_t*)data;
+	xsVars(XSB_VARS);
+	xsVar(0) = xsGetIndex(*xsb_root(m), 1);
+	if (xsHasIndex(xsVar(0), id)) {
+		xsDeleteAt(xsVar(0), xsInteger(id));
+		xsVar(1) = xsGetIndex(*xsb_root(m), 2);
+		xsCall1_noResult(xsVar(1), mxID(_push), xsInteger(id));
+	}
+}
+
+static void xsb_reset_root_body(txMachine* the, xsbMachine* m, void* data)
+{
+	/* [receiver, handles, free handle ids]; a restored machine keeps only its receiver */
+	xsVars(XSB_VARS);
+	xsVar(0) = xsb_root(m)->kind == XS_REFERENCE_KIND ? xsGetIndex(*xsb_root(m), 0) : xsUndefined;
+	*xsb_root(m) = xsNewArray(3);
+	xsSetIndex(*xsb_root(m), 0, xsVar(0));
+	xsSetIndex(*xsb_root(m), 1, xsNewArray(0));
+	xsSetIndex(*xsb_root(m), 2, xsNewArray(0));
+}
+
+/* ---------------------------------------------------------------- snapshots */
+
+typedef struct { uint8_t* data; size_t length; size_t capacity; } xsbBuffer;
+
+static int xsb_buffer_write(void* stream, void* address, size_t size)
+{
+	xsbBuffer* buffer = stream;
+	if (buffer->length + size > buffer->capacity) {
+		size_t capacity = buffer->capacity ? buffer->capacity : 64 * 1024;
+		uint8_t* data;
+		while (buffer->length + size > capacity)
+			capacity *= 2;
+		data = realloc(buffer->data, capacity);
+		if (!data)
+			return C_ENOMEM;
+		buffer->data = data;
+		buffer->capacity = capacity;
+	}
+	c_memcpy(buffer->data + buffer->length, address, size);
+	buffer->length += size;
+	return 0;
+}
+
+static int xsb_buffer_read(void* stream, void* address, size_t size)
+{
+	xsbBuffer* buffer = stream;
+	if (size > buffer->capacity - buffer->length)
+		return C_EINVAL;
+	c_memcpy(address, buffer->data + buffer->length, size);
+	buffer->length += size;
+	return 0;
+}
+
+static void xsb_snapshot_init(txSnapshot* snapshot, xsbBuffer* buffer)
+{
+	c_memset(snapshot, 0, sizeof(txSnapshot));
+	snapshot->signature = XSB_SNAPSHOT_SIGNATURE;
+	snapshot->signatureLength = (int)c_strlen(XSB_SNAPSHOT_SIGNATURE);
+	snapshot->callbacks = gCallbacks;
+	snapshot->callbacksLength = (int)(sizeof(gCallbacks) / sizeof(txCallback));
+	snapshot->read = xsb_buffer_read;
+	snapshot->write = xsb_buffer_write;
+	snapshot->stream = buffer;
+}
+
+/* ---------------------------------------------------------------- machines */
+
+static xsbMachine* xsb_adopt(xsbMachine* m, txMachine* the)
+{
+	if (!the) {
+		free(m);
+		return NULL;
+	}
+	/* the reserve below the XS stack lets a stack overflow still throw a RangeError */
+	m->stackFloor = the->stackBottom;
+	the->stackBottom += XSB_STACK_RESERVE_SLOTS;
+	return m;
+}
+
+static xsbMachine* xsb_new_record(double memoryLimit)
+{
+	xsbMachine* m = calloc(1, sizeof(xsbMachine));
+	if (!m)
+		return NULL;
+	m->id = ++gNextId;
+	m->memoryLimit = (size_t)memoryLimit;
+	return m;
+}
+
+XSB_API uint8_t* xsb_scratch(void)
+{
+	return gScratch;
+}
+
+XSB_API const char* xsb_build_id(void)
+{
+	return XSB_BUILD_ID;
+}
+
+XSB_API uint32_t xsb_scratch_size(void)
+{
+	return XSB_SCRATCH_SIZE;
+}
+
+XSB_API void* xsb_malloc(uint32_t size)
+{
+	return malloc(size ? size : 1);
+}
+
+XSB_API void xsb_free(void* pointer)
+{
+	free(pointer);
+}
+
+/* Bytes of C stack (wasm: the shadow stack) guests may use below the outermost entry. */
+XSB_API void xsb_set_stack_budget(uint32_t bytes)
+{
+	gStackBudget = bytes;
+}
+
+/* Returns the machine, or NULL when even an empty machine does not fit its memory limit. */
+XSB_API xsbMachine* xsb_machine_create(double memoryLimit, uint32_t stackCount)
+{
+	xsCreation creation = {
+		32 * 1024,     /* initialChunkSize */
+		32 * 1024,     /* incrementalChunkSize */
+		2048,          /* initialHeapCount */
+		1024,          /* incrementalHeapCount */
+		(txInteger)stackCount + XSB_STACK_RESERVE_SLOTS,
+		2048,          /* initialKeyCount */
+		1024,          /* incrementalKeyCount */
+		1993,          /* nameModulo */
+		127,           /* symbolModulo */
+		64 * 1024,     /* parserBufferSize */
+		1993,          /* parserTableModulo */
+		0,             /* staticSize */
+	};
+	xsbMachine* m = xsb_new_record(memoryLimit);
+	if (!m)
+		return NULL;
+	gCreating = m;
+	m = xsb_adopt(m, fxCreateMachine(&creation, "xsb", NULL, XS_NO_ID));
+	gCreating = NULL;
+	if (!m)
+		return NULL;
+	{
+		txMachine* the = m->the;
+		mxPushUndefined();
+		m->root = the->stack;
+	}
+	if (xsb_enter(m, xsb_reset_root_body, NULL) != XSB_OK) {
+		xsb_machine_dispose(m);
+		return NULL;
+	}
+	return m;
+}
+
+XSB_API xsbMachine* xsb_machine_restore(const uint8_t* bytes, uint32_t length, double memoryLimit)
+{
+	xsbBuffer buffer = { (uint8_t*)bytes, 0, length };
+	txSnapshot snapshot;
+	xsbMachine* m = xsb_new_record(memoryLimit);
+	if (!m)
+		return NULL;
+	xsb_snapshot_init(&snapshot, &buffer);
+	gCreating = m;
+	m = xsb_adopt(m, fxReadSnapshot(&snapshot, "xsb", NULL));
+	gCreating = NULL;
+	if (!m)
+		return NULL;
+	m->root = m->the->stack; /* written at depth 0, where the root is the last slot pushed */
+	if (xsb_enter(m, xsb_reset_root_body, NULL) != XSB_OK) {
+		xsb_machine_dispose(m);
+		return NULL;
+	}
+	return m;
+}
+
+XSB_API int32_t xsb_machine_dispose(xsbMachine* m)
+{
+	if (m->depth)
+		return XSB_BUSY;
+	m->the->stackBottom = m->stackFloor;
+	fxDeleteMachine(m->the);
+	free(m);
+	return XSB_OK;
+}
+
+XSB_API uint32_t xsb_machine_id(xsbMachine* m)
+{
+	return m->id;
+}
+
+/* Why the machine died (XSB_DEATH_*), or XSB_DEATH_NONE while it lives. */
+XSB_API int32_t xsb_machine_death(xsbMachine* m)
+{
+	switch (m->deadStatus) {
+	case 0: return XSB_DEATH_NONE;
+	case XS_NOT_ENOUGH_MEMORY_EXIT: return XSB_DEATH_MEMORY;
+	case XS_STACK_OVERFLOW_EXIT: return XSB_DEATH_STACK;
+	case XS_NO_MORE_KEYS_EXIT: return XSB_DEATH_KEYS;
+	case -XSB_DEATH_HOST_STACK: return XSB_DEATH_HOST_STACK;
+	default: return XSB_DEATH_FATAL;
+	}
+}
+
+/* The embedder saw its own stack overflow unwind through this machine's frames: the machine's
+   state is torn, and the glue's entry bookkeeping goes back to what it was at depth entries. */
+XSB_API void xsb_machine_kill(xsbMachine* m, uint32_t depth, xsbMachine* current)
+{
+	m->deadStatus = -XSB_DEATH_HOST_STACK;
+	m->depth--; /* the torn entry never ran its epilogue */
+	m->entry = NULL;
+	gDepth = depth;
+	gCurrent = current;
+}
+
+XSB_API double xsb_machine_allocated(xsbMachine* m)
+{
+	return (double)m->allocated;
+}
+
+/* A limit in meter units per outermost call; 0 for none. With hook set, the embedder's
+   xsb_host_meter is asked for a new limit before the guest is stopped. */
+XSB_API void xsb_machine_set_meter(xsbMachine* m, double limit, uint32_t hook)
+{
+	m->meterLimit = limit;
+	m->meterHook = (int)hook;
+}
+
+XSB_API double xsb_machine_meter_used(xsbMachine* m)
+{
+	return m->depth ? m->meterUsed + (double)(m->the->meterIndex - m->meterMark) : m->meterUsed;
+}
+
+/* Evaluates length bytes of source (CESU-8 or UTF-8) at source as a script; the result value is
+   written in the scratch region. */
+XSB_API int32_t xsb_evaluate(xsbMachine* m, const char* source, uint32_t length)
+{
+	xsbSource data = { source, length };
+	return xsb_enter(m, xsb_evaluate_body, &data);
+}
+
+/* Calls the function value at the start of the scratch region with the this value and argc
+   argument values that follow it; the result replaces them. */
+XSB_API int32_t xsb_call(xsbMachine* m, uint32_t argc)
+{
+	return xsb_enter(m, xsb_call_body, &argc);
+}
+
+XSB_API int32_t xsb_release(xsbMachine* m, uint32_t handle)
+{
+	return xsb_enter(m, xsb_release_body, &handle);
+}
+
+/* Calls the function value in the scratch region with the guest's send function; what it returns
+   becomes the machine's receiver. */
+XSB_API int32_t xsb_connect(xsbMachine* m)
+{
+	return xsb_enter(m, xsb_connect_body, NULL);
+}
+
+/* Hands the length bytes at the start of the scratch region to the receiver; returns the length
+   of its reply, now in the scratch region, or a negative status. */
+XSB_API int32_t xsb_deliver(xsbMachine* m, uint32_t length)
+{
+	xsbDelivery delivery = { length, 0 };
+	int32_t status;
+	if (length > XSB_SCRATCH_SIZE)
+		return XSB_TOO_LARGE;
+	status = xsb_enter(m, xsb_deliver_body, &delivery);
+	return status == XSB_OK ? delivery.reply : status;
+}
+
+/* Writes an XS snapshot of an idle machine; on success the scratch holds its address and length
+   (u32 each) and the embedder frees the address once it has copied the bytes. */
+XSB_API int32_t xsb_snapshot(xsbMachine* m)
+{
+	xsbBuffer buffer = { NULL, 0, 0 };
+	txSnapshot snapshot;
+	txMachine* the = m->the;
+	int written;
+	if (m->depth)
+		return XSB_BUSY;
+	if (m->deadStatus)
+		return XSB_DEAD;
+	xsb_snapshot_init(&snapshot, &buffer);
+	/* the reserve is not part of the machine's state: write the stack as it was allocated */
+	the->stackBottom = m->stackFloor;
+	written = fxWriteSnapshot(the, &snapshot);
+	the->stackBottom = m->stackFloor + (m->reserveInUse ? 0 : XSB_STACK_RESERVE_SLOTS);
+	if (!written) {
+		free(buffer.data);
+		return XSB_BAD_INPUT;
+	}
+	xsb_write_u32(0, (uint32_t)(uintptr_t)buffer.data);
+	xsb_write_u32(4, (uint32_t)buffer.length);
+	return XSB_OK;
+}

@@ -1,0 +1,34 @@
+// What the wasm build and the native benchmark build share: sources, defines, include paths.
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const repo = join(pkg, '../..');
+export const xs = join(repo, 'moddable/xs');
+
+export const defines = [
+  'INCLUDE_XSPLATFORM',
+  'XSPLATFORM="xsb_platform.h"',
+  'mxUseDefaultCStackLimit=0',
+  ...['mxMetering', 'mxParse', 'mxRun', 'mxSloppy', 'mxSnapshot', 'mxRegExpUnicodePropertyEscapes',
+    'mxStringNormalize', 'mxMinusZero', 'mxBoundsCheck', 'mxNoConsole', 'mxLockdown', 'mxCESU8'].map((d) => `${d}=1`),
+];
+
+export const includes = [join(pkg, 'c'), join(xs, 'includes'), join(xs, 'platforms'), join(xs, 'sources')];
+
+export function sources() {
+  const xsSources = readdirSync(join(xs, 'sources'))
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => join(xs, 'sources', f));
+  return [...xsSources.sort(), join(pkg, 'c/xsb.c')];
+}
+
+/** Identifies the engine: XS sources, glue and flags. Snapshots only restore on the same id. */
+export function buildId(flags) {
+  const hash = createHash('sha256');
+  for (const file of [...sources(), join(pkg, 'c/xsb_platform.h')]) hash.update(readFileSync(file));
+  hash.update(JSON.stringify([defines, flags]));
+  return hash.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,61 @@
+// XS keeps strings in CESU-8 (built with mxCESU8): UTF-16 code units, each encoded as UTF-8 would
+// encode a code point, so surrogates (paired or lone) take three bytes each. These convert
+// between that and JavaScript strings without losing lone surrogates.
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Encodes a JavaScript string as CESU-8. */
+export function encodeCesu8(text: string): Uint8Array {
+  const out = new Uint8Array(text.length * 3);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) out[n++] = unit;
+    else if (unit < 0x800) {
+      out[n++] = 0xc0 | (unit >> 6);
+      out[n++] = 0x80 | (unit & 0x3f);
+    } else {
+      out[n++] = 0xe0 | (unit >> 12);
+      out[n++] = 0x80 | ((unit >> 6) & 0x3f);
+      out[n++] = 0x80 | (unit & 0x3f);
+    }
+  }
+  return out.subarray(0, n);
+}
+
+/** Decodes CESU-8 (and plain UTF-8, which XS also accepts as input) into a JavaScript string. */
+export function decodeCesu8(bytes: Uint8Array): string {
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return utf8.decode(bytes);
+  const units: number[] = [];
+  let text = '';
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      units.push(b);
+      i += 1;
+    } else if (b < 0xe0) {
+      units.push(((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f));
+      i += 2;
+    } else if (b < 0xf0) {
+      units.push(((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f));
+      i += 3;
+    } else {
+      const point =
+        ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
+      units.push(0xd800 + ((point - 0x10000) >> 10), 0xdc00 + ((point - 0x10000) & 0x3ff));
+      i += 4;
+    }
+    if (units.length >= 8192) {
+      text += String.fromCharCode(...units);
+      units.length = 0;
+    }
+  }
+  return text + String.fromCharCode(...units);
+}

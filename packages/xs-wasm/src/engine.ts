@@ -1,0 +1,107 @@
+import { bootScript } from './boot.js';
+import { EngineLoadError, SnapshotError } from './errors.js';
+import type { MachinePointer, Pointer } from './ffi.js';
+import { Instance } from './instance.js';
+import { Machine, type MachineOptions } from './machine.js';
+
+const DEFAULT_MEMORY_LIMIT = 256 * 1024 * 1024;
+const DEFAULT_STACK_SLOTS = 32 * 1024;
+/**
+ * Bytes of the wasm shadow stack a guest may use below the outermost entry. V8's own stack
+ * overflows first if this is too large (each wasm frame also takes native stack), so it is
+ * chosen by measurement: see test/limits.test.ts.
+ */
+const DEFAULT_STACK_BUDGET = 64 * 1024;
+
+export interface EngineOptions {
+  /**
+   * Where machines live: 'shared' puts every machine of this engine in one wasm instance (the
+   * cheapest per machine); 'isolated' gives each machine an instance of its own.
+   */
+  readonly instances?: 'shared' | 'isolated';
+}
+
+/** The compiled XS engine. Creating machines from it is synchronous. */
+export class Engine {
+  readonly module: WebAssembly.Module;
+  readonly buildId: string;
+  readonly #options: EngineOptions;
+  #shared: Instance | undefined;
+
+  /** @internal use loadEngine */
+  constructor(module: WebAssembly.Module, options: EngineOptions = {}) {
+    this.module = module;
+    this.#options = options;
+    const probe = this.#instance();
+    this.buildId = probe.readCString(probe.exports.xsb_build_id());
+  }
+
+  #instance(): Instance {
+    if (this.#options.instances === 'isolated') return this.#newInstance();
+    this.#shared ??= this.#newInstance();
+    return this.#shared;
+  }
+
+  #newInstance(): Instance {
+    const instance = new Instance(this.module);
+    instance.exports.xsb_set_stack_budget(DEFAULT_STACK_BUDGET);
+    return instance;
+  }
+
+  /** A fresh machine: ECMAScript globals only, a seeded Math.random, the host's clock. */
+  createMachine(options: MachineOptions = {}): Machine {
+    const instance = this.#instance();
+    const pointer = instance.exports.xsb_machine_create(
+      options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      options.stackSlots ?? DEFAULT_STACK_SLOTS,
+    );
+    if (!pointer) throw new RangeError(`a machine does not fit in memoryLimit ${options.memoryLimit} bytes`);
+    const machine = new Machine(instance, pointer, options);
+    machine.evaluate(bootScript(options.randomSeed ?? 0));
+    return machine;
+  }
+
+  /** Brings back a machine from Machine.snapshot() bytes written by this engine build. */
+  restoreMachine(snapshot: Uint8Array, options: MachineOptions = {}): Machine {
+    const instance = this.#instance();
+    const address = instance.exports.xsb_malloc(snapshot.length);
+    let pointer: MachinePointer;
+    try {
+      instance.bytes.set(snapshot, address);
+      pointer = instance.exports.xsb_machine_restore(
+        address as number as Pointer<'uint8_t'>,
+        snapshot.length,
+        options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      );
+    } finally {
+      instance.exports.xsb_free(address);
+    }
+    if (!pointer) {
+      throw new SnapshotError(
+        `the ${snapshot.length}-byte snapshot did not restore: it is damaged, or was written by another engine build (this is ${this.buildId})`,
+      );
+    }
+    return new Machine(instance, pointer, options);
+  }
+}
+
+/** Where the wasm comes from: its bytes, a URL to fetch, or an already compiled module. */
+export type WasmSource = BufferSource | URL | string | WebAssembly.Module;
+
+export const DEFAULT_WASM_URL = new URL('../dist/wasm/xsb.wasm', import.meta.url);
+
+/** Compiles the engine (asynchronously, as browsers require for large modules). */
+export async function loadEngine(wasm: WasmSource = DEFAULT_WASM_URL, options?: EngineOptions): Promise<Engine> {
+  try {
+    if (wasm instanceof WebAssembly.Module) return new Engine(wasm, options);
+    if (typeof wasm === 'string' || wasm instanceof URL) {
+      const response = await fetch(wasm);
+      if (!response.ok) throw new EngineLoadError(`fetching ${wasm} answered ${response.status}`);
+      return new Engine(await WebAssembly.compile(await response.arrayBuffer()), options);
+    }
+    return new Engine(await WebAssembly.compile(wasm), options);
+  } catch (error) {
+    if (error instanceof EngineLoadError) throw error;
+    throw new EngineLoadError(`the xsb engine did not load from ${String(wasm)}: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,21 @@
+export { type EngineOptions, Engine, loadEngine, type WasmSource } from './engine.js';
+export { type GuestValue, Machine, type MachineOptions, type MessageHandler, type MeterOptions } from './machine.js';
+export { Handle } from './handle.js';
+export type { HandleKind, GuestPrimitive } from './wire.js';
+export { ECMASCRIPT_GLOBALS } from './boot.js';
+export { decodeCesu8, encodeCesu8 } from './cesu8.js';
+export * as errors from './errors.js';
+export {
+  type DeathReason,
+  DisposedError,
+  EngineLoadError,
+  GuestError,
+  GuestSyntaxError,
+  MachineBusyError,
+  MachineDeadError,
+  MessageTooLargeError,
+  MeterExhaustedError,
+  NotConnectedError,
+  SnapshotError,
+  XsbError,
+} from './errors.js';
