@@ -12,6 +12,9 @@
 #include "xsAll.h"
 #include "xsSnapshot.h"
 #include "xs.h"
+#if defined(__EMSCRIPTEN__)
+	#include <emscripten/stack.h>
+#endif
 
 #define XSB_API __attribute__((used, visibility("default")))
 #define XSB_IMPORT extern
@@ -22,6 +25,8 @@
 /* Headroom lent to the guest, once, to build the RangeError of a stack overflow. */
 #define XSB_STACK_RESERVE_SLOTS 256
 #define XSB_C_STACK_RESERVE (16 * 1024)
+/* Set by patches/0001-collect-in-progress-flag.patch while the collector runs. */
+#define XSB_COLLECT_IN_PROGRESS_FLAG 128
 #ifndef XSB_BUILD_ID
 	#define XSB_BUILD_ID "dev"
 #endif
@@ -232,7 +237,8 @@ void fxAbort(txMachine* the, int status)
 		mxException = mxUndefined;
 		return;
 	case XS_STACK_OVERFLOW_EXIT:
-		if (m && m->entry && !m->reserveInUse && !m->abortStatus) {
+		/* throwing mid-collection would leave marks behind: that overflow is fatal */
+		if (m && m->entry && !m->reserveInUse && !m->abortStatus && !(the->collectFlag & XSB_COLLECT_IN_PROGRESS_FLAG)) {
 			xsb_use_reserve(m);
 			mxRangeError("stack overflow");
 		}
@@ -454,8 +460,14 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 
 	if (m->deadStatus)
 		return XSB_DEAD;
-	if (gDepth++ == 0)
+	if (gDepth++ == 0) {
 		gStackLimit = &here - gStackBudget;
+#if defined(__EMSCRIPTEN__)
+		/* never past the end of the wasm stack: below it lie the program's static data */
+		if (gStackLimit < (char*)emscripten_stack_get_end() + 2 * XSB_C_STACK_RESERVE)
+			gStackLimit = (char*)emscripten_stack_get_end() + 2 * XSB_C_STACK_RESERVE;
+#endif
+	}
 	if (!m->reserveInUse)
 		the->stackLimit = gStackLimit;
 	gCurrent = m;

@@ -9,7 +9,7 @@ import { buildId, defines, includes, pkg, sources } from './xs-config.mjs';
 
 const env = { ...process.env, NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs' };
 const compileFlags = ['-O2', '-fno-common', '-Wno-everything'];
-const id = buildId(compileFlags);
+const id = buildId([compileFlags, 'xsRun.c:-Os']);
 const linkFlags = [
   '-O2',
   '-sMODULARIZE=1',
@@ -49,7 +49,17 @@ const objDir = join(pkg, 'build/obj');
 mkdirSync(objDir, { recursive: true });
 mkdirSync(join(pkg, 'dist/wasm'), { recursive: true });
 const flagsStamp = join(objDir, 'flags');
-const flags = [...compileFlags, `-DXSB_BUILD_ID="${id}"`, ...defines.map((d) => `-D${d}`), ...includes.map((i) => `-I${i}`)];
+const flags = [...compileFlags, ...defines.map((d) => `-D${d}`), ...includes.map((i) => `-I${i}`)];
+// Only the glue sees the build id, so that a change to it does not recompile XS.
+const glue = join(pkg, 'c/xsb.c');
+// -Os keeps the interpreter loop under the size past which V8 compiles it with a weaker register
+// allocator (slower code, larger frames): see bench/NOTES.md.
+const flagsFor = (src) =>
+  src === glue
+    ? [...flags, `-DXSB_BUILD_ID="${id}"`]
+    : basename(src) === 'xsRun.c'
+      ? flags.map((f) => (f === '-O2' ? '-Os' : f))
+      : flags;
 const flagsChanged = !existsSync(flagsStamp) || readFileSync(flagsStamp, 'utf8') !== JSON.stringify(flags);
 const headers = [join(pkg, 'c/xsb_platform.h')].map((h) => statSync(h).mtimeMs);
 
@@ -58,13 +68,15 @@ const stale = [];
 for (const src of sources()) {
   const obj = join(objDir, `${basename(src, '.c')}.o`);
   objects.push(obj);
-  if (flagsChanged || !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, ...headers)) stale.push([src, obj]);
+  if (flagsChanged || src === glue || !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, ...headers)) {
+    stale.push([src, obj]);
+  }
 }
 const started = Date.now();
 const queue = [...stale];
 await Promise.all(
   Array.from({ length: Math.max(1, availableParallelism()) }, async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) await run('emcc', [...flags, '-c', job[0], '-o', job[1]]);
+    for (let job = queue.shift(); job; job = queue.shift()) await run('emcc', [...flagsFor(job[0]), '-c', job[0], '-o', job[1]]);
   }),
 );
 writeFileSync(flagsStamp, JSON.stringify(flags));

@@ -11,7 +11,7 @@ const DEFAULT_STACK_SLOTS = 32 * 1024;
  * overflows first if this is too large (each wasm frame also takes native stack), so it is
  * chosen by measurement: see test/limits.test.ts.
  */
-const DEFAULT_STACK_BUDGET = 64 * 1024;
+const DEFAULT_STACK_BUDGET = 256 * 1024;
 
 export interface EngineOptions {
   /**
@@ -19,6 +19,14 @@ export interface EngineOptions {
    * cheapest per machine); 'isolated' gives each machine an instance of its own.
    */
   readonly instances?: 'shared' | 'isolated';
+  /**
+   * Bytes of wasm stack the guests of an instance may use below the host's outermost call,
+   * shared by nested calls into any of its machines. Past it the guest gets a RangeError. Default
+   * 256 KiB (measured in test/limits.test.ts: 254 nested host↔guest calls, 400 nested
+   * `[].map` recursions); raise it only together with the host's own stack (`node --stack-size`), since each
+   * wasm frame also takes host stack. At most the wasm stack's size less 64 KiB (960 KiB).
+   */
+  readonly stackBudget?: number;
 }
 
 /** The compiled XS engine. Creating machines from it is synchronous. */
@@ -42,9 +50,14 @@ export class Engine {
     return this.#shared;
   }
 
+  /** Bytes of wasm linear memory held by this engine's instances (it grows, never shrinks). */
+  get wasmMemoryBytes(): number {
+    return this.#shared?.exports.memory.buffer.byteLength ?? 0;
+  }
+
   #newInstance(): Instance {
     const instance = new Instance(this.module);
-    instance.exports.xsb_set_stack_budget(DEFAULT_STACK_BUDGET);
+    instance.exports.xsb_set_stack_budget(this.#options.stackBudget ?? DEFAULT_STACK_BUDGET);
     return instance;
   }
 

@@ -17,7 +17,8 @@ export interface XsbExports {
   xsb_machine_restore(bytes: Pointer<'uint8_t'>, length: number, memoryLimit: number): MachinePointer;
   xsb_machine_dispose(m: MachinePointer): number;
   xsb_machine_id(m: MachinePointer): number;
-  xsb_machine_dead_status(m: MachinePointer): number;
+  xsb_machine_death(m: MachinePointer): number;
+  xsb_machine_kill(m: MachinePointer, depth: number, current: MachinePointer): void;
   xsb_machine_allocated(m: MachinePointer): number;
   xsb_machine_set_meter(m: MachinePointer, limit: number, hook: number): void;
   xsb_machine_meter_used(m: MachinePointer): number;
@@ -36,7 +37,7 @@ export interface XsbImports {
   xsb_host_meter(machine: number, used: number): number;
 }
 
-export const EXPORTED_FUNCTIONS = ["xsb_scratch","xsb_build_id","xsb_scratch_size","xsb_malloc","xsb_free","xsb_set_stack_budget","xsb_machine_create","xsb_machine_restore","xsb_machine_dispose","xsb_machine_id","xsb_machine_dead_status","xsb_machine_allocated","xsb_machine_set_meter","xsb_machine_meter_used","xsb_evaluate","xsb_call","xsb_release","xsb_connect","xsb_deliver","xsb_snapshot"] as const;
+export const EXPORTED_FUNCTIONS = ["xsb_scratch","xsb_build_id","xsb_scratch_size","xsb_malloc","xsb_free","xsb_set_stack_budget","xsb_machine_create","xsb_machine_restore","xsb_machine_dispose","xsb_machine_id","xsb_machine_death","xsb_machine_kill","xsb_machine_allocated","xsb_machine_set_meter","xsb_machine_meter_used","xsb_evaluate","xsb_call","xsb_release","xsb_connect","xsb_deliver","xsb_snapshot"] as const;
 
 export const XSB_OK = 0;
 export const XSB_THROWN = -1;
@@ -46,6 +47,12 @@ export const XSB_TOO_LARGE = -4;
 export const XSB_BUSY = -5;
 export const XSB_NO_PORT = -6;
 export const XSB_BAD_INPUT = -7;
+export const XSB_DEATH_NONE = 0;
+export const XSB_DEATH_MEMORY = 1;
+export const XSB_DEATH_STACK = 2;
+export const XSB_DEATH_KEYS = 3;
+export const XSB_DEATH_FATAL = 4;
+export const XSB_DEATH_HOST_STACK = 5;
 export const XSB_TAG_UNDEFINED = 0;
 export const XSB_TAG_NULL = 1;
 export const XSB_TAG_FALSE = 2;

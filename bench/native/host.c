@@ -1,0 +1,191 @@
+/*
+ * The native benchmark host: provides the glue's three imports and runs one round of the
+ * workloads the runner (src/bench.ts) passes as guest sources, through the same XSB_API calls the
+ * wasm build exports. Prints one JSON object of total milliseconds per workload and the values
+ * the guest computed, so the runner can check both builds agree.
+ *
+ * Usage: xsb-native --boot SRC --setup SRC --fib SRC --loop SRC --factory SRC --send SRC
+ *                   --creates N --delivers N
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct xsbMachineRecord xsbMachine;
+
+/* What xsb.c exports (XSB_API there). */
+extern uint8_t* xsb_scratch(void);
+extern uint32_t xsb_scratch_size(void);
+extern void xsb_set_stack_budget(uint32_t bytes);
+extern xsbMachine* xsb_machine_create(double memoryLimit, uint32_t stackCount);
+extern int32_t xsb_machine_dispose(xsbMachine* m);
+extern int32_t xsb_evaluate(xsbMachine* m, const char* source, uint32_t length);
+extern int32_t xsb_connect(xsbMachine* m);
+extern int32_t xsb_deliver(xsbMachine* m, uint32_t length);
+
+/* The engine's defaults in packages/xs-wasm/src/engine.ts. */
+#define MEMORY_LIMIT (256.0 * 1024 * 1024)
+#define STACK_SLOTS 32768
+#define STACK_BUDGET (64 * 1024)
+#define MESSAGE_SIZE 16
+#define REPLY_SIZE 8
+
+enum { TAG_NUMBER = 4, TAG_STRING = 5 };
+
+static uint8_t gMessage[MESSAGE_SIZE];
+static uint8_t gCopy[65536];
+
+/* ---------------------------------------------------------------- the glue's imports */
+
+/* As the TS host does: copy the message out, answer a small reply. */
+int32_t xsb_host_message(uint32_t machine, uint32_t length)
+{
+	uint8_t* scratch = xsb_scratch();
+	memcpy(gCopy, scratch, length);
+	memset(scratch, 0, REPLY_SIZE);
+	return REPLY_SIZE;
+}
+
+/* The TS default clock: always 0. */
+double xsb_host_now(uint32_t machine)
+{
+	return 0;
+}
+
+double xsb_host_meter(uint32_t machine, double used)
+{
+	return 0;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void fail(const char* what, int32_t status)
+{
+	uint8_t* scratch = xsb_scratch();
+	fprintf(stderr, "xsb-native: %s failed with status %d", what, status);
+	if (status == -1 && scratch[0] == TAG_STRING) {
+		/* the thrown value's description: name, message, stack as strings */
+		uint32_t offset = 0;
+		int i;
+		for (i = 0; i < 3 && scratch[offset] == TAG_STRING; i++) {
+			uint32_t length;
+			memcpy(&length, scratch + offset + 1, 4);
+			fprintf(stderr, "%s%.*s", i ? ": " : " (", (int)length, (const char*)scratch + offset + 5);
+			offset += 5 + length;
+		}
+		fprintf(stderr, ")");
+	}
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static void evaluate(xsbMachine* m, const char* what, const char* source)
+{
+	int32_t status = xsb_evaluate(m, source, (uint32_t)strlen(source));
+	if (status != 0)
+		fail(what, status);
+}
+
+/* The number the last evaluation produced, or NaN. */
+static double result_number(void)
+{
+	uint8_t* scratch = xsb_scratch();
+	double number = 0.0 / 0.0;
+	if (scratch[0] == TAG_NUMBER)
+		memcpy(&number, scratch + 1, 8);
+	return number;
+}
+
+static xsbMachine* create(const char* boot)
+{
+	xsbMachine* m = xsb_machine_create(MEMORY_LIMIT, STACK_SLOTS);
+	if (!m) {
+		fprintf(stderr, "xsb-native: xsb_machine_create failed\n");
+		exit(1);
+	}
+	evaluate(m, "boot script", boot);
+	return m;
+}
+
+static const char* arg(int argc, char** argv, const char* name)
+{
+	int i;
+	for (i = 1; i + 1 < argc; i++) {
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	}
+	fprintf(stderr, "xsb-native: missing %s\n", name);
+	exit(2);
+}
+
+/* ---------------------------------------------------------------- one round */
+
+int main(int argc, char** argv)
+{
+	const char* boot = arg(argc, argv, "--boot");
+	const char* setup = arg(argc, argv, "--setup");
+	const char* fib = arg(argc, argv, "--fib");
+	const char* loop = arg(argc, argv, "--loop");
+	const char* factory = arg(argc, argv, "--factory");
+	const char* send = arg(argc, argv, "--send");
+	long creates = atol(arg(argc, argv, "--creates"));
+	long delivers = atol(arg(argc, argv, "--delivers"));
+	double t, fibMs, loopMs, deliverMs, sendMs, createMs, fibValue, loopValue;
+	xsbMachine* m;
+	int32_t status;
+	long i;
+
+	xsb_set_stack_budget(STACK_BUDGET);
+	m = create(boot);
+	evaluate(m, "setup", setup);
+
+	t = now_ms();
+	evaluate(m, "fib", fib);
+	fibMs = now_ms() - t;
+	fibValue = result_number();
+
+	t = now_ms();
+	evaluate(m, "loop", loop);
+	loopMs = now_ms() - t;
+	loopValue = result_number();
+
+	/* the factory's value (a handle) is left in the scratch, where xsb_connect reads it */
+	evaluate(m, "factory", factory);
+	status = xsb_connect(m);
+	if (status != 0)
+		fail("connect", status);
+	memset(gMessage, 7, MESSAGE_SIZE);
+	t = now_ms();
+	for (i = 0; i < delivers; i++) {
+		memcpy(xsb_scratch(), gMessage, MESSAGE_SIZE);
+		status = xsb_deliver(m, MESSAGE_SIZE);
+		if (status != REPLY_SIZE)
+			fail("deliver", status);
+		memcpy(gCopy, xsb_scratch(), (size_t)status);
+	}
+	deliverMs = now_ms() - t;
+
+	t = now_ms();
+	evaluate(m, "send", send);
+	sendMs = now_ms() - t;
+	xsb_machine_dispose(m);
+
+	t = now_ms();
+	for (i = 0; i < creates; i++)
+		xsb_machine_dispose(create(boot));
+	createMs = now_ms() - t;
+
+	printf("{\"fib\":%.6f,\"loop\":%.6f,\"deliver\":%.6f,\"send\":%.6f,\"create\":%.6f,"
+		"\"fibValue\":%.17g,\"loopValue\":%.17g}\n",
+		fibMs, loopMs, deliverMs, sendMs, createMs, fibValue, loopValue);
+	return 0;
+}

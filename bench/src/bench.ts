@@ -1,0 +1,178 @@
+// Runs the workloads on xsb in wasm (through the TypeScript API, in this process) and on the same
+// XS sources and glue built natively (native/xsb-native, a fresh child process per round),
+// interleaved round by round so that machine noise hits both alike. Prints a markdown table of
+// medians and writes it to RESULTS.md.
+//
+// Usage (from bench/, after `node native/build.mjs`):
+//   node --import ./scripts/register-ts.mjs src/bench.ts [--rounds N]
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { bootScript } from '../../packages/xs-wasm/src/boot.js';
+import { type Engine, Handle, loadEngineSync } from '../../packages/xs-wasm/src/node.js';
+import * as w from './workloads.js';
+
+type Metric = 'fib' | 'loop' | 'create' | 'deliver' | 'send';
+type Round = Record<Metric, number> & { fibValue: number; loopValue: number };
+
+const rows: { metric: Metric; label: string; unit: 'ms' | 'µs' }[] = [
+  { metric: 'fib', label: `fib(${w.FIB_N}), recursive`, unit: 'ms' },
+  { metric: 'loop', label: `summing loop, ${w.LOOP_N.toExponential().replace('+', '')} iterations`, unit: 'ms' },
+  { metric: 'create', label: 'machine create + boot script + dispose, per machine', unit: 'ms' },
+  { metric: 'deliver', label: `host → guest deliver round trip (${w.MESSAGE_SIZE} B in, ${w.REPLY_SIZE} B reply)`, unit: 'µs' },
+  { metric: 'send', label: `guest → host send round trip (${w.MESSAGE_SIZE} B out, ${w.REPLY_SIZE} B reply)`, unit: 'µs' },
+];
+
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+const nativeBinary = fileURLToPath(new URL('../native/xsb-native', import.meta.url));
+const wasmFile = fileURLToPath(new URL('../../packages/xs-wasm/dist/wasm/xsb.wasm', import.meta.url));
+const buildJson = fileURLToPath(new URL('../../packages/xs-wasm/dist/wasm/build.json', import.meta.url));
+const resultsFile = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+
+const roundsArg = process.argv.indexOf('--rounds');
+const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 9;
+if (!(Number.isInteger(rounds) && rounds > 0))
+  throw new Error(`--rounds expects a positive integer, got ${process.argv[roundsArg + 1]}`);
+for (const file of [nativeBinary, wasmFile]) {
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`node native/build.mjs\` in bench/ and \`pnpm build\` first`);
+}
+
+const boot = bootScript(0); // what Engine.createMachine evaluates by default
+
+function nativeRound(): Round {
+  const args = ['--boot', boot, '--setup', w.setup, '--fib', w.fib, '--loop', w.loop, '--factory', w.factory, '--send', w.send];
+  args.push('--creates', String(w.CREATES), '--delivers', String(w.DELIVERS));
+  const out = JSON.parse(execFileSync(nativeBinary, args, { encoding: 'utf8' }));
+  return {
+    fib: out.fib,
+    loop: out.loop,
+    create: out.create / w.CREATES,
+    deliver: (out.deliver * 1000) / w.DELIVERS,
+    send: (out.send * 1000) / w.SENDS,
+    fibValue: out.fibValue,
+    loopValue: out.loopValue,
+  };
+}
+
+function wasmRound(engine: Engine): Round {
+  const reply = new Uint8Array(w.REPLY_SIZE);
+  const machine = engine.createMachine({ onMessage: () => reply });
+  let t: number;
+  const round = {} as Round;
+  try {
+    machine.evaluate(w.setup);
+    t = performance.now();
+    round.fibValue = machine.evaluate(w.fib) as number;
+    round.fib = performance.now() - t;
+
+    t = performance.now();
+    round.loopValue = machine.evaluate(w.loop) as number;
+    round.loop = performance.now() - t;
+
+    const factory = machine.evaluate(w.factory);
+    if (!(factory instanceof Handle)) throw new Error('the factory source did not evaluate to a function');
+    machine.connect(factory);
+    factory.dispose();
+    const message = new Uint8Array(w.MESSAGE_SIZE).fill(7);
+    t = performance.now();
+    for (let i = 0; i < w.DELIVERS; i++) {
+      if (machine.deliver(message).length !== w.REPLY_SIZE) throw new Error('the receiver replied with the wrong size');
+    }
+    round.deliver = ((performance.now() - t) * 1000) / w.DELIVERS;
+
+    t = performance.now();
+    machine.evaluate(w.send);
+    round.send = ((performance.now() - t) * 1000) / w.SENDS;
+  } finally {
+    machine.dispose();
+  }
+  t = performance.now();
+  for (let i = 0; i < w.CREATES; i++) engine.createMachine().dispose();
+  round.create = (performance.now() - t) / w.CREATES;
+  return round;
+}
+
+function check(side: string, round: Round): void {
+  if (round.fibValue !== w.expected.fib || round.loopValue !== w.expected.loop) {
+    throw new Error(
+      `${side} computed fib ${round.fibValue} and sum ${round.loopValue}, expected ${w.expected.fib} and ${w.expected.loop}`,
+    );
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const fmt = (value: number): string => value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2);
+
+const started = performance.now();
+const loadAtStart = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
+const wasmBytes = readFileSync(wasmFile);
+const t = performance.now();
+const engine = loadEngineSync(wasmBytes);
+const engineMs = performance.now() - t;
+
+const results: { wasm: Round[]; native: Round[] } = { wasm: [], native: [] };
+// Round 0 warms up both sides (V8's tiers, the page cache) and is not counted.
+for (let r = 0; r <= rounds; r++) {
+  const order = r % 2 ? (['wasm', 'native'] as const) : (['native', 'wasm'] as const);
+  const done: Partial<Record<'wasm' | 'native', Round>> = {};
+  for (const side of order) {
+    const round = side === 'wasm' ? wasmRound(engine) : nativeRound();
+    check(side, round);
+    done[side] = round;
+    if (r > 0) results[side].push(round);
+  }
+  console.error(
+    `${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}: ${rows
+      .map(({ metric, unit }) => `${metric} ${fmt(done.wasm![metric])}/${fmt(done.native![metric])} ${unit}`)
+      .join(', ')} (wasm/native)`,
+  );
+}
+
+const table = [
+  '| workload | wasm median | native median | ratio wasm/native | range wasm; native |',
+  '|---|---:|---:|---:|---|',
+  ...rows.map(({ metric, label, unit }) => {
+    const wasm = results.wasm.map((round) => round[metric]);
+    const native = results.native.map((round) => round[metric]);
+    const ratio = median(wasm) / median(native);
+    const range = (values: number[]) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`;
+    return `| ${label} | ${fmt(median(wasm))} ${unit} | ${fmt(median(native))} ${unit} | ${ratio.toFixed(2)}× | ${range(wasm)}; ${range(native)} ${unit} |`;
+  }),
+].join('\n');
+
+const gzip = gzipSync(wasmBytes, { level: 9 }).length;
+const buildId = existsSync(buildJson) ? JSON.parse(readFileSync(buildJson, 'utf8')).buildId : 'unknown';
+let gcc = 'gcc';
+try {
+  gcc = execFileSync('gcc', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
+} catch {}
+const notes = [
+  `- xsb.wasm: ${wasmBytes.length.toLocaleString('en')} bytes raw, ${gzip.toLocaleString('en')} bytes gzip -9 (build ${buildId}).`,
+  `- Engine load (compile + instantiate, synchronous, once): ${fmt(engineMs)} ms.`,
+  `- Native: the same XS sources, defines and glue (c/xsb.c) with ${gcc} -O2 (native/build.mjs); native/xsb-native is ${statSync(nativeBinary).size.toLocaleString('en')} bytes.`,
+  `- Medians of ${rounds} rounds after one warm-up round. Each round runs native (a fresh child process) and wasm (this Node process, one engine, a fresh machine) back to back, alternating which goes first. Per round: ${w.CREATES} machines, ${w.DELIVERS.toLocaleString('en')} deliveries, ${w.SENDS.toLocaleString('en')} sends; both sides check fib and the sum.`,
+  '- Machine creation includes the boot script that Engine.createMachine evaluates (bootScript(0)); the native host evaluates the same source.',
+  `- Load average at start: ${loadAtStart}; total run ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+].join('\n');
+
+const cpu = cpus();
+const markdown = `# xsb benchmark: wasm against native
+
+Measured ${new Date().toISOString()} with \`pnpm bench\` (root; runs \`pnpm --filter @xsb/bench bench\`:
+\`node native/build.mjs && node --enable-source-maps --import ./scripts/register-ts.mjs src/bench.ts\` in bench/).
+Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}.
+
+${table}
+
+${notes}
+`;
+writeFileSync(resultsFile, markdown);
+console.log(`\n${table}\n\n${notes}\n\nWritten to ${resultsFile.replace(benchDir, 'bench/')}`);
