@@ -650,18 +650,34 @@ static void xsb_release_body(txMachine* the, xsbMachine* m, void* data)
 		xsDeleteAt(xsVar(0), xsInteger(id));
 		xsVar(1) = xsGetIndex(*xsb_root(m), 2);
 		xsCall1_noResult(xsVar(1), mxID(_push), xsInteger(id));
+		/* with no handle left the table goes back to empty, so that what the host once held
+		   leaves no trace in the heap (and snapshots depend on the guest's inputs alone) */
+		if (xsToInteger(xsGet(xsVar(1), mxID(_length))) == xsToInteger(xsGet(xsVar(0), mxID(_length)))) {
+			xsSet(xsVar(0), mxID(_length), xsInteger(0));
+			xsSet(xsVar(1), mxID(_length), xsInteger(0));
+		}
 	}
 }
 
-static void xsb_reset_root_body(txMachine* the, xsbMachine* m, void* data)
+static void xsb_new_root_body(txMachine* the, xsbMachine* m, void* data)
 {
-	/* [receiver, handles, free handle ids]; a restored machine keeps only its receiver */
-	xsVars(XSB_VARS);
-	xsVar(0) = xsb_root(m)->kind == XS_REFERENCE_KIND ? xsGetIndex(*xsb_root(m), 0) : xsUndefined;
+	/* [receiver, handles, free handle ids] */
 	*xsb_root(m) = xsNewArray(3);
-	xsSetIndex(*xsb_root(m), 0, xsVar(0));
 	xsSetIndex(*xsb_root(m), 1, xsNewArray(0));
 	xsSetIndex(*xsb_root(m), 2, xsNewArray(0));
+}
+
+static void xsb_forget_handles_body(txMachine* the, xsbMachine* m, void* data)
+{
+	/* the handles of a snapshot belonged to the host that wrote it; an empty table is left as it
+	   is, so that restoring changes nothing in the heap */
+	xsVars(XSB_VARS);
+	xsVar(0) = xsGetIndex(*xsb_root(m), 1);
+	if (xsToInteger(xsGet(xsVar(0), mxID(_length))) > 0) {
+		xsSet(xsVar(0), mxID(_length), xsInteger(0));
+		xsVar(1) = xsGetIndex(*xsb_root(m), 2);
+		xsSet(xsVar(1), mxID(_length), xsInteger(0));
+	}
 }
 
 /* ---------------------------------------------------------------- snapshots */
@@ -777,7 +793,7 @@ XSB_API xsbMachine* xsb_machine_create(double memoryLimit, uint32_t stackCount)
 		1024,          /* incrementalKeyCount */
 		1993,          /* nameModulo */
 		127,           /* symbolModulo */
-		64 * 1024,     /* parserBufferSize */
+		256 * 1024,    /* parserBufferSize: the longest literal eval() takes */
 		1993,          /* parserTableModulo */
 		0,             /* staticSize */
 	};
@@ -794,7 +810,7 @@ XSB_API xsbMachine* xsb_machine_create(double memoryLimit, uint32_t stackCount)
 		mxPushUndefined();
 		m->root = the->stack;
 	}
-	if (xsb_enter(m, xsb_reset_root_body, NULL) != XSB_OK) {
+	if (xsb_enter(m, xsb_new_root_body, NULL) != XSB_OK) {
 		xsb_machine_dispose(m);
 		return NULL;
 	}
@@ -815,7 +831,7 @@ XSB_API xsbMachine* xsb_machine_restore(const uint8_t* bytes, uint32_t length, d
 	if (!m)
 		return NULL;
 	m->root = m->the->stack; /* written at depth 0, where the root is the last slot pushed */
-	if (xsb_enter(m, xsb_reset_root_body, NULL) != XSB_OK) {
+	if (xsb_enter(m, xsb_forget_handles_body, NULL) != XSB_OK) {
 		xsb_machine_dispose(m);
 		return NULL;
 	}
@@ -884,7 +900,14 @@ XSB_API double xsb_machine_meter_used(xsbMachine* m)
 XSB_API int32_t xsb_evaluate(xsbMachine* m, const char* source, uint32_t length)
 {
 	xsbSource data = { source, length };
-	return xsb_enter(m, xsb_evaluate_body, &data);
+	txSize parserBufferSize = m->the->parserBufferSize;
+	int32_t status;
+	/* the parser's buffer bounds the longest literal: let it hold the whole source */
+	if ((txSize)length + 1 > parserBufferSize)
+		m->the->parserBufferSize = (txSize)length + 1;
+	status = xsb_enter(m, xsb_evaluate_body, &data);
+	m->the->parserBufferSize = parserBufferSize;
+	return status;
 }
 
 /* Calls the function value at the start of the scratch region with the this value and argc

@@ -1,6 +1,7 @@
 // XS keeps strings in CESU-8 (built with mxCESU8): UTF-16 code units, each encoded as UTF-8 would
-// encode a code point, so surrogates (paired or lone) take three bytes each. These convert
-// between that and JavaScript strings without losing lone surrogates.
+// encode a code point, so surrogates (paired or lone) take three bytes each; and, its strings
+// being C strings, U+0000 as the two bytes C0 80. These convert between that and JavaScript
+// strings without losing lone surrogates or NULs.
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -10,7 +11,7 @@ export function encodeCesu8(text: string): Uint8Array {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    if (unit < 0x80) out[n++] = unit;
+    if (unit < 0x80 && unit !== 0) out[n++] = unit;
     else if (unit < 0x800) {
       out[n++] = 0xc0 | (unit >> 6);
       out[n++] = 0x80 | (unit & 0x3f);

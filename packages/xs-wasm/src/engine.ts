@@ -78,7 +78,8 @@ export class Engine {
   restoreMachine(snapshot: Uint8Array, options: MachineOptions = {}): Machine {
     const instance = this.#instance();
     const address = instance.exports.xsb_malloc(snapshot.length);
-    let pointer: MachinePointer;
+    const sp = instance.exports.stackSave();
+    let pointer: MachinePointer | 0 = 0;
     try {
       instance.bytes.set(snapshot, address);
       pointer = instance.exports.xsb_machine_restore(
@@ -86,6 +87,9 @@ export class Engine {
         snapshot.length,
         options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
       );
+    } catch {
+      // damaged bytes can send XS's reader out of bounds: a wasm trap, not a machine
+      instance.exports.stackRestore(sp);
     } finally {
       instance.exports.xsb_free(address);
     }

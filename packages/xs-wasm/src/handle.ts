@@ -6,11 +6,10 @@ export interface HandleOwner {
   release(id: number): void;
 }
 
-const finalizer = new FinalizationRegistry<{ owner: HandleOwner; id: number }>(({ owner, id }) => owner.release(id));
-
 /**
  * A guest object, function or symbol held by the host. The guest value stays alive until the
- * handle is disposed (or garbage collected on the host).
+ * handle is disposed: explicitly, never by the host's garbage collector, whose timing would
+ * otherwise show in the guest's heap and make snapshots differ between runs.
  */
 export class Handle implements Disposable {
   #owner: HandleOwner | undefined;
@@ -22,7 +21,6 @@ export class Handle implements Disposable {
     this.#owner = owner;
     this.#id = id;
     this.kind = kind;
-    finalizer.register(this, { owner, id }, this);
   }
 
   /** The id the guest knows this value by; throws once disposed. */
@@ -44,7 +42,6 @@ export class Handle implements Disposable {
     const owner = this.#owner;
     if (!owner) return;
     this.#owner = undefined;
-    finalizer.unregister(this);
     owner.release(this.#id);
   }
 
