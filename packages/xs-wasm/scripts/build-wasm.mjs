@@ -83,7 +83,9 @@ writeFileSync(flagsStamp, JSON.stringify(flags));
 await run('emcc', [...linkFlags, ...objects, '-o', join(pkg, 'dist/wasm/xsb.mjs')]);
 writeFileSync(join(pkg, 'dist/wasm/build.json'), `${JSON.stringify({ buildId: id }, null, 2)}\n`);
 const size = statSync(join(pkg, 'dist/wasm/xsb.wasm')).size;
-console.log(`xs-wasm: compiled ${stale.length} of ${objects.length} sources and linked in ${((Date.now() - started) / 1000).toFixed(1)} s; xsb.wasm ${size} bytes, build ${id}`);
+console.log(
+  `xs-wasm: compiled ${stale.length} of ${objects.length} sources and linked in ${((Date.now() - started) / 1000).toFixed(1)} s; xsb.wasm ${size} bytes, build ${id}`,
+);
 writeFileSync(
   join(pkg, 'dist/wasm/xsb.d.mts'),
   `// Written by scripts/build-wasm.mjs: the emscripten module factory, as the loader uses it.

@@ -1,6 +1,6 @@
 // What the wasm build and the native benchmark build share: sources, defines, include paths.
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,8 +12,20 @@ export const defines = [
   'INCLUDE_XSPLATFORM',
   'XSPLATFORM="xsb_platform.h"',
   'mxUseDefaultCStackLimit=0',
-  ...['mxMetering', 'mxParse', 'mxRun', 'mxSloppy', 'mxSnapshot', 'mxRegExpUnicodePropertyEscapes',
-    'mxStringNormalize', 'mxMinusZero', 'mxBoundsCheck', 'mxNoConsole', 'mxLockdown', 'mxCESU8'].map((d) => `${d}=1`),
+  ...[
+    'mxMetering',
+    'mxParse',
+    'mxRun',
+    'mxSloppy',
+    'mxSnapshot',
+    'mxRegExpUnicodePropertyEscapes',
+    'mxStringNormalize',
+    'mxMinusZero',
+    'mxBoundsCheck',
+    'mxNoConsole',
+    'mxLockdown',
+    'mxCESU8',
+  ].map((d) => `${d}=1`),
 ];
 
 export const includes = [join(pkg, 'c'), join(xs, 'includes'), join(xs, 'platforms'), join(xs, 'sources')];

@@ -55,7 +55,9 @@ export class MessageTooLargeError extends XsbError {
     readonly size: number,
     readonly limit: number,
   ) {
-    super(`a message of ${size} bytes exceeds the ${limit}-byte scratch region; split it (the channel package frames large messages)`);
+    super(
+      `a message of ${size} bytes exceeds the ${limit}-byte scratch region; split it (the channel package frames large messages)`,
+    );
   }
 }
 

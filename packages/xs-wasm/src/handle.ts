@@ -1,7 +1,7 @@
 import { DisposedError } from './errors.js';
 import type { HandleKind } from './wire.js';
 
-/** What a handle needs of its machine. @internal */
+/** What a handle needs of its machine. */
 export interface HandleOwner {
   release(id: number): void;
 }

@@ -1,9 +1,6 @@
-export { type EngineOptions, Engine, loadEngine, type WasmSource } from './engine.js';
-export { type GuestValue, Machine, type MachineOptions, type MessageHandler, type MeterOptions } from './machine.js';
-export { Handle } from './handle.js';
-export type { HandleKind, GuestPrimitive } from './wire.js';
 export { ECMASCRIPT_GLOBALS } from './boot.js';
 export { decodeCesu8, encodeCesu8 } from './cesu8.js';
+export { Engine, type EngineOptions, loadEngine, type WasmSource } from './engine.js';
 export * as errors from './errors.js';
 export {
   type DeathReason,
@@ -19,3 +16,6 @@ export {
   SnapshotError,
   XsbError,
 } from './errors.js';
+export { Handle } from './handle.js';
+export { type GuestValue, Machine, type MachineOptions, type MessageHandler, type MeterOptions } from './machine.js';
+export type { GuestPrimitive, HandleKind } from './wire.js';

@@ -77,7 +77,7 @@ class Host {
   }
 
   message(length: number): number {
-    const { instance } = this;
+    const instance = this.instance;
     try {
       if (!this.onMessage) throw new XsbError('the host gave this machine no onMessage handler');
       const message = instance.bytes.slice(instance.scratch, instance.scratch + length);
@@ -181,7 +181,9 @@ export class Machine implements Disposable, HandleOwner {
     const address = exports.xsb_malloc(bytes.length);
     try {
       this.#instance.bytes.set(bytes, address);
-      const status = this.#instance.enter(pointer, () => exports.xsb_evaluate(pointer, address as number as Pointer<'char'>, bytes.length));
+      const status = this.#instance.enter(pointer, () =>
+        exports.xsb_evaluate(pointer, address as number as Pointer<'char'>, bytes.length),
+      );
       return this.#result(status);
     } finally {
       exports.xsb_free(address);
@@ -254,7 +256,9 @@ export class Machine implements Disposable, HandleOwner {
 
   #ref(value: GuestValue): GuestPrimitive | Handle {
     if (value instanceof Handle && !value.ownedBy(this)) {
-      throw new XsbError(value.disposed ? `a disposed ${value.kind} handle was passed` : 'a handle of another machine was passed');
+      throw new XsbError(
+        value.disposed ? `a disposed ${value.kind} handle was passed` : 'a handle of another machine was passed',
+      );
     }
     return value;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { engine } from './engine';
+import { engine } from './engine.js';
 
 describe('many machines', () => {
   it('creates, uses and disposes 1,000 machines with flat memory', async () => {

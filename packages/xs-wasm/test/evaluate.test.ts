@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
 import { ECMASCRIPT_GLOBALS, type Engine, GuestError, GuestSyntaxError, Handle, type Machine } from '@xsb/xs-wasm';
-import { engine } from './engine';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { engine } from './engine.js';
 
 let xs: Engine;
 let m: Machine;
@@ -44,7 +44,9 @@ describe('evaluate', () => {
   });
 
   it('calls with a this value and every kind of argument', () => {
-    const describe = m.evaluate('(function (...args) { return JSON.stringify([typeof this, this?.tag, args.map(a => typeof a + ":" + String(a))]); })') as Handle;
+    const describe = m.evaluate(
+      '(function (...args) { return JSON.stringify([typeof this, this?.tag, args.map(a => typeof a + ":" + String(a))]); })',
+    ) as Handle;
     const self = m.evaluate('({ tag: "me" })');
     expect(JSON.parse(m.call(describe, self, 1, 'two', true, null, undefined, 3n) as string)).toEqual([
       'object',
@@ -75,7 +77,9 @@ describe('evaluate', () => {
   });
 
   it('turns a thrown guest error into GuestError with name, message and stack', () => {
-    const error = catchError(() => m.evaluate('function inner() { throw new RangeError("deep trouble"); }\nfunction outer() { inner(); }\nouter();')) as GuestError;
+    const error = catchError(() =>
+      m.evaluate('function inner() { throw new RangeError("deep trouble"); }\nfunction outer() { inner(); }\nouter();'),
+    ) as GuestError;
     expect(error).toBeInstanceOf(GuestError);
     expect(error.guestName).toBe('RangeError');
     expect(error.message).toBe('deep trouble');
@@ -97,9 +101,13 @@ describe('evaluate', () => {
 
 describe('the guest world', () => {
   it('has exactly the ECMAScript globals', () => {
-    const names = JSON.parse(m.evaluate('JSON.stringify(Reflect.ownKeys(globalThis).filter(k => typeof k === "string"))') as string);
+    const names = JSON.parse(
+      m.evaluate('JSON.stringify(Reflect.ownKeys(globalThis).filter(k => typeof k === "string"))') as string,
+    );
     const fresh = xs.createMachine();
-    const freshNames = JSON.parse(fresh.evaluate('JSON.stringify(Reflect.ownKeys(globalThis).filter(k => typeof k === "string"))') as string);
+    const freshNames = JSON.parse(
+      fresh.evaluate('JSON.stringify(Reflect.ownKeys(globalThis).filter(k => typeof k === "string"))') as string,
+    );
     expect([...freshNames].sort()).toEqual([...ECMASCRIPT_GLOBALS].filter((name) => freshNames.includes(name)).sort());
     for (const gone of ['print', 'trace', 'harden', 'lockdown', 'Compartment', 'ModuleSource', 'gc', 'setTimeout', 'console']) {
       expect(freshNames).not.toContain(gone);

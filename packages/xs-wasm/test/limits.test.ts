@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, GuestError, type Handle, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';
-import { engine } from './engine';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { engine } from './engine.js';
 
 let xs: Engine;
 beforeAll(async () => {
@@ -11,7 +11,9 @@ describe('the meter', () => {
   it('stops an infinite loop, and the guest can neither catch it nor run finally', () => {
     const m = xs.createMachine({ meter: { limit: 1_000_000 } });
     m.evaluate('var caught = false, cleaned = false;');
-    expect(() => m.evaluate('try { for (;;) {} } catch (e) { caught = true } finally { cleaned = true }')).toThrow(MeterExhaustedError);
+    expect(() => m.evaluate('try { for (;;) {} } catch (e) { caught = true } finally { cleaned = true }')).toThrow(
+      MeterExhaustedError,
+    );
     expect(m.meterUsed).toBeGreaterThanOrEqual(1_000_000);
     expect(m.meterUsed).toBeLessThan(1_000_000 + 2048);
     expect(m.evaluate('[caught, cleaned].join()')).toBe('false,false');
@@ -110,7 +112,11 @@ describe('the stack', () => {
   it('gives deep JavaScript recursion a guest RangeError, again and again', () => {
     const m = xs.createMachine();
     for (let i = 0; i < 3; i++) {
-      expect(m.evaluate('var depth = 0; function down() { depth++; down(); } try { down() } catch (e) { e instanceof RangeError && depth > 1000 }')).toBe(true);
+      expect(
+        m.evaluate(
+          'var depth = 0; function down() { depth++; down(); } try { down() } catch (e) { e instanceof RangeError && depth > 1000 }',
+        ),
+      ).toBe(true);
     }
     expect(() => m.evaluate('function again() { again(); } again()')).toThrow(/stack overflow/);
     expect(m.evaluate('depth > 0')).toBe(true);
@@ -119,7 +125,9 @@ describe('the stack', () => {
 
   it('gives deep recursion through native code (callbacks, parsers) a guest RangeError', () => {
     const m = xs.createMachine();
-    expect(m.evaluate('function f(n) { return n ? [n].map(x => f(x - 1))[0] : 0 } try { f(100000) } catch (e) { e.name }')).toBe('RangeError');
+    expect(m.evaluate('function f(n) { return n ? [n].map(x => f(x - 1))[0] : 0 } try { f(100000) } catch (e) { e.name }')).toBe(
+      'RangeError',
+    );
     expect(m.evaluate('try { JSON.parse("[".repeat(100000)) } catch (e) { e.name }')).toBe('RangeError');
     expect(m.evaluate('try { eval("(".repeat(100000) + "1" + ")".repeat(100000)) } catch (e) { e.name }')).toBe('RangeError');
     expect(m.evaluate('f(50)')).toBe(0);
@@ -133,7 +141,9 @@ describe('the stack', () => {
     const m = xs.createMachine();
     let outcome: unknown;
     try {
-      outcome = m.evaluate('let o = []; for (let i = 0; i < 100000; i++) o = [o]; try { JSON.stringify(o) } catch (e) { e.name }');
+      outcome = m.evaluate(
+        'let o = []; for (let i = 0; i < 100000; i++) o = [o]; try { JSON.stringify(o) } catch (e) { e.name }',
+      );
     } catch (error) {
       outcome = error instanceof MachineDeadError ? error.reason : error;
     }

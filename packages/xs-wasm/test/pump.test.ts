@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, type Handle, MessageTooLargeError, NotConnectedError } from '@xsb/xs-wasm';
-import { engine } from './engine';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { engine } from './engine.js';
 
 let xs: Engine;
 beforeAll(async () => {
@@ -21,7 +21,11 @@ const recursiveGuest = `(send) => (buffer) => {
 describe('the message pump', () => {
   it('delivers bytes to the guest and returns its reply', () => {
     const m = xs.createMachine();
-    m.connect(m.evaluate('(send) => (buffer) => { const s = String.fromCharCode(...new Uint8Array(buffer)); return new Uint8Array([...s.toUpperCase()].map(c => c.charCodeAt(0))).buffer; }') as Handle);
+    m.connect(
+      m.evaluate(
+        '(send) => (buffer) => { const s = String.fromCharCode(...new Uint8Array(buffer)); return new Uint8Array([...s.toUpperCase()].map(c => c.charCodeAt(0))).buffer; }',
+      ) as Handle,
+    );
     expect(decoder.decode(m.deliver(encoder.encode('hello')))).toBe('HELLO');
     expect(m.deliver(new Uint8Array(0))).toEqual(new Uint8Array(0));
     m.dispose();
@@ -64,7 +68,11 @@ describe('the message pump', () => {
         throw new Error('host says no');
       },
     });
-    m.connect(m.evaluate('(send) => (buffer) => { try { send(buffer); return new ArrayBuffer(0); } catch (e) { return new Uint8Array([...String(e.message)].map(c => c.charCodeAt(0))).buffer; } }') as Handle);
+    m.connect(
+      m.evaluate(
+        '(send) => (buffer) => { try { send(buffer); return new ArrayBuffer(0); } catch (e) { return new Uint8Array([...String(e.message)].map(c => c.charCodeAt(0))).buffer; } }',
+      ) as Handle,
+    );
     expect(decoder.decode(m.deliver(new Uint8Array(1)))).toBe('host: host says no');
     m.dispose();
   });

@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, Handle, type Machine, SnapshotError } from '@xsb/xs-wasm';
-import { engine } from './engine';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { engine } from './engine.js';
 
 let xs: Engine;
 let isolated: Engine;
@@ -22,7 +22,8 @@ const program = `
   function* steps() { yield 1; yield 2; yield 3; }
   var stepper = steps(); stepper.next();
 `;
-const probe = 'JSON.stringify([counter(), registry.get("a").deep[2].three, [...registry.values()][1].has(2), point.norm(), point instanceof Point, Symbol.keyFor(symbol), pending, stepper.next().value, Math.random()])';
+const probe =
+  'JSON.stringify([counter(), registry.get("a").deep[2].three, [...registry.values()][1].has(2), point.norm(), point instanceof Point, Symbol.keyFor(symbol), pending, stepper.next().value, Math.random()])';
 
 function run(m: Machine): void {
   const result = m.evaluate(program);
@@ -62,7 +63,11 @@ describe('snapshots', () => {
   it('keep the connected receiver; the host gives the handler again on restore', () => {
     const m = xs.createMachine({ onMessage: (message) => message.map((b) => b * 2) });
     m.evaluate('var total = 0');
-    m.connect(m.evaluate('(send) => (buffer) => { total += new Uint8Array(buffer)[0]; return send(new Uint8Array([total]).buffer); }') as Handle);
+    m.connect(
+      m.evaluate(
+        '(send) => (buffer) => { total += new Uint8Array(buffer)[0]; return send(new Uint8Array([total]).buffer); }',
+      ) as Handle,
+    );
     expect([...m.deliver(new Uint8Array([3]))]).toEqual([6]);
     const restored = isolated.restoreMachine(m.snapshot(), { onMessage: (message) => message.map((b) => b + 100) });
     expect([...restored.deliver(new Uint8Array([4]))]).toEqual([107]);
@@ -83,7 +88,8 @@ describe('snapshots', () => {
     const signature = new TextEncoder().encode(`xsb:${xs.buildId}`);
     const at = indexOf(wrongBuild, signature);
     expect(at).toBeGreaterThan(0);
-    wrongBuild[at + signature.length - 1] ^= 1;
+    const last = at + signature.length - 1;
+    wrongBuild[last] = wrongBuild[last]! ^ 1;
     expect(() => xs.restoreMachine(wrongBuild)).toThrow(SnapshotError);
     expect(() => xs.restoreMachine(bytes.subarray(0, bytes.length >> 1))).toThrow(SnapshotError);
     expect(() => xs.restoreMachine(new Uint8Array(0))).toThrow(SnapshotError);

@@ -1,6 +1,6 @@
+import { decodeCesu8, type Engine, encodeCesu8, type Handle, type Machine } from '@xsb/xs-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeCesu8, encodeCesu8, type Engine, type Handle, type Machine } from '@xsb/xs-wasm';
-import { engine } from './engine';
+import { engine } from './engine.js';
 
 let m: Machine;
 let xs: Engine;
@@ -28,7 +28,9 @@ describe('strings', () => {
     const codeUnits = m.evaluate('(s) => Array.from({ length: s.length }, (_, i) => s.charCodeAt(i)).join()') as Handle;
     for (const sample of samples) {
       expect(m.call(identity, undefined, sample)).toBe(sample);
-      expect(m.call(codeUnits, undefined, sample)).toBe(Array.from({ length: sample.length }, (_, i) => sample.charCodeAt(i)).join());
+      expect(m.call(codeUnits, undefined, sample)).toBe(
+        Array.from({ length: sample.length }, (_, i) => sample.charCodeAt(i)).join(),
+      );
       expect(m.evaluate(`${JSON.stringify(sample)}`)).toBe(sample);
     }
   });
