@@ -14,7 +14,11 @@ ledger.evaluate(`
   }
 `);
 const record = ledger.evaluate('record');
-for (const [who, amount] of [['ada', 30], ['bob', -12], ['ada', 5]]) {
+for (const [who, amount] of [
+  ['ada', 30],
+  ['bob', -12],
+  ['ada', 5],
+]) {
   console.log(`record(${who}, ${amount}) -> balance ${ledger.call(record, undefined, who, amount)}`);
 }
 record.dispose();

@@ -5,4 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 pnpm exec biome check .
-pnpm exec turbo run typecheck test test:browser --concurrency=2 --output-logs=new-only
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+pnpm exec turbo run typecheck test test:browser --concurrency=2 --output-logs=new-only | tee "$log"
+# One closing line for the whole run, summed over every package's vitest summary.
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^[^ ]*:? *Tests +[0-9]/ {
+    for (i = 1; i <= NF; i++) {
+      if ($(i + 1) ~ /^passed/) passed += $i
+      if ($(i + 1) ~ /^failed/) failed += $i
+    }
+  }
+  END { printf "tests: %d passed, %d failed\n", passed, failed }'

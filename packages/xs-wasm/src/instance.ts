@@ -6,7 +6,6 @@ type WasmExports = XsbExports & {
   memory: WebAssembly.Memory;
   stackSave(): number;
   stackRestore(sp: number): void;
-  xsb_machine_kill(m: MachinePointer, depth: number, current: MachinePointer | 0): void;
 };
 
 /** What a machine answers when its guest calls out. */
@@ -29,7 +28,8 @@ export class Instance {
   #bytes = new Uint8Array(0);
   #view = new DataView(new ArrayBuffer(0));
   #depth = 0;
-  #current: MachinePointer | 0 = 0;
+  /** The machine of the innermost call in progress; 0 (a null pointer) when idle. */
+  #current = 0 as MachinePointer;
 
   constructor(module: WebAssembly.Module) {
     let exports: WasmExports | undefined;

@@ -1,0 +1,12 @@
+export {
+  FLAG_CONTINUES,
+  FLAGS_OFFSET,
+  FRAME_SIZE,
+  HEADER_FIELDS,
+  HEADER_SIZE,
+  type HeaderField,
+  KIND_OFFSET,
+  LENGTH_OFFSET,
+  MAX_PAYLOAD,
+  SEQUENCE_OFFSET,
+} from './layout.js';

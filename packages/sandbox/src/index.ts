@@ -1,0 +1,3 @@
+export * as errors from './errors.js';
+export { PluginDefinitionError } from './errors.js';
+export { definePlugin, type SandboxPlugin } from './plugin.js';
