@@ -106,10 +106,12 @@ static char* gStackLimit = NULL;
 static uint32_t gStackBudget = 256 * 1024;
 
 static void xsb_send(txMachine* the);
+static void xsb_encode(txMachine* the);
+static void xsb_decode(txMachine* the);
 int32_t xsb_machine_dispose(xsbMachine* m);
 
 /* Host functions a snapshot may refer to, in a fixed order: append only. */
-static txCallback gCallbacks[] = { xsb_send };
+static txCallback gCallbacks[] = { xsb_send, xsb_encode, xsb_decode };
 
 /* ---------------------------------------------------------------- platform */
 
@@ -587,14 +589,40 @@ static void xsb_deliver_body(txMachine* the, xsbMachine* m, void* data)
 	delivery->reply = (int32_t)length;
 }
 
+/* codec.encode(string): the string's bytes as XS keeps them (CESU-8), in a new ArrayBuffer. */
+static void xsb_encode(txMachine* the)
+{
+	txString string;
+	if ((xsToInteger(xsArgc) < 1) || !mxIsStringPrimitive(&xsArg(0)))
+		mxTypeError("encode expects a string");
+	string = xsToString(xsArg(0));
+	xsResult = xsArrayBuffer(string, (txInteger)c_strlen(string));
+}
+
+/* codec.decode(arrayBuffer): the string those bytes (CESU-8 or UTF-8) spell. */
+static void xsb_decode(txMachine* the)
+{
+	txInteger length;
+	if ((xsToInteger(xsArgc) < 1) || !xsIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
+		mxTypeError("decode expects an ArrayBuffer");
+	length = xsGetArrayBufferLength(xsArg(0));
+	xsResult = xsStringBuffer(xsToArrayBuffer(xsArg(0)), length);
+}
+
 static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
 {
 	xsVars(XSB_VARS);
 	xsb_read_value(the, m, 0, &xsVar(0));
 	if (!xsIsCallable(xsVar(0)))
 		mxTypeError("connect expects a function that takes send and returns a receiver");
+	/* the codec turns strings to bytes and back at native speed: XS has no TextEncoder */
+	xsVar(2) = xsNewObject();
+	xsVar(3) = xsNewHostFunction(xsb_encode, 1);
+	xsDefine(xsVar(2), xsID("encode"), xsVar(3), xsDontEnum);
+	xsVar(3) = xsNewHostFunction(xsb_decode, 1);
+	xsDefine(xsVar(2), xsID("decode"), xsVar(3), xsDontEnum);
 	xsVar(1) = xsNewHostFunction(xsb_send, 1);
-	xsVar(1) = xsCallFunction1(xsVar(0), xsUndefined, xsVar(1));
+	xsVar(1) = xsCallFunction2(xsVar(0), xsUndefined, xsVar(1), xsVar(2));
 	if (!xsIsCallable(xsVar(1)))
 		mxTypeError("the connect function must return a receiver function");
 	xsSetIndex(*xsb_root(m), 0, xsVar(1));

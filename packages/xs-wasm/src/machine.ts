@@ -200,9 +200,10 @@ export class Machine implements Disposable, HandleOwner {
   }
 
   /**
-   * Opens the message pump: calls the guest function `factory(send)`, and keeps the function it
-   * returns as the receiver of deliver(). `send(arrayBuffer)` calls onMessage and returns its
-   * reply as an ArrayBuffer. Both directions nest to any depth.
+   * Opens the message pump: calls the guest function `factory(send, codec)`, and keeps the
+   * function it returns as the receiver of deliver(). `send(arrayBuffer)` calls onMessage and
+   * returns its reply as an ArrayBuffer; both directions nest to any depth. `codec.encode(string)`
+   * and `codec.decode(arrayBuffer)` convert between strings and CESU-8 bytes (see decodeCesu8).
    */
   connect(factory: Handle): void {
     const pointer = this.#live();

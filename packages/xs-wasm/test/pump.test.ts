@@ -1,4 +1,4 @@
-import { type Engine, type Handle, MessageTooLargeError, NotConnectedError } from '@xsb/xs-wasm';
+import { decodeCesu8, type Engine, encodeCesu8, type Handle, MessageTooLargeError, NotConnectedError } from '@xsb/xs-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engine } from './engine.js';
 
@@ -85,6 +85,23 @@ describe('the message pump', () => {
     expect(() => m.connect(m.evaluate('(send) => 42') as Handle)).toThrow(/receiver function/);
     m.connect(m.evaluate('(send) => (buffer) => send("text")') as Handle);
     expect(() => m.deliver(new Uint8Array(1))).toThrow(/send expects an ArrayBuffer/);
+    m.dispose();
+  });
+});
+
+describe('the codec given to connect', () => {
+  it('turns strings into the bytes XS keeps them as, and back', async () => {
+    const xs = await engine();
+    const m = xs.createMachine({ onMessage: (message) => message });
+    m.connect(
+      m.evaluate(`(send, codec) => (buffer) => {
+        const text = codec.decode(buffer);
+        return codec.encode(codec.decode(send(codec.encode(text + "|é😀\\ud800"))));
+      }`) as Handle,
+    );
+    const reply = m.deliver(encodeCesu8('hello ☃'));
+    expect(decodeCesu8(reply)).toBe('hello ☃|é😀\ud800');
+    expect(m.evaluate('typeof globalThis.codec')).toBe('undefined');
     m.dispose();
   });
 });
