@@ -1,12 +1,22 @@
 import {
   FLAG_CONTINUES,
   FLAGS_OFFSET,
+  FRAME_KINDS,
   FRAME_SIZE,
   HEADER_FIELDS,
   HEADER_SIZE,
+  KIND_ACK,
+  KIND_MESSAGE,
   KIND_OFFSET,
+  KIND_PULL,
+  KIND_REPLY,
+  KNOWN_FLAGS,
   LENGTH_OFFSET,
+  MAX_FRAME_SIZE,
   MAX_PAYLOAD,
+  MIN_FRAME_SIZE,
+  RESERVED_OFFSET,
+  RESERVED_SIZE,
   SEQUENCE_OFFSET,
 } from '@xsb/channel';
 import { describe, expect, it } from 'vitest';
@@ -54,5 +64,37 @@ describe('frame layout', () => {
   it('cannot be changed at run time', () => {
     expect(Object.isFrozen(HEADER_FIELDS)).toBe(true);
     for (const field of HEADER_FIELDS) expect(Object.isFrozen(field), field.name).toBe(true);
+  });
+});
+
+describe('frame kinds and reserved bytes', () => {
+  it('has four distinct kinds, none of them 0 (so a zeroed buffer is no frame), each fitting the u8 KIND', () => {
+    const kinds = [KIND_MESSAGE, KIND_ACK, KIND_REPLY, KIND_PULL];
+    expect(Object.values(FRAME_KINDS)).toEqual(kinds);
+    expect(new Set(kinds).size).toBe(4);
+    for (const kind of kinds) {
+      expect(kind).toBeGreaterThan(0);
+      expect(kind).toBeLessThan(2 ** 8);
+    }
+    expect(Object.isFrozen(FRAME_KINDS)).toBe(true);
+  });
+
+  it('covers the header exactly with the fields and the reserved bytes', () => {
+    const owner = new Array<string | undefined>(HEADER_SIZE);
+    const spans = [...HEADER_FIELDS, { name: 'reserved', offset: RESERVED_OFFSET, size: RESERVED_SIZE }];
+    for (const { name, offset, size } of spans) {
+      for (let byte = offset; byte < offset + size; byte++) {
+        expect(owner[byte], `byte ${byte}`).toBeUndefined();
+        owner[byte] = name;
+      }
+    }
+    expect(owner.every((name) => name !== undefined)).toBe(true);
+  });
+
+  it('knows only FLAG_CONTINUES, and bounds frame sizes by the header and the u32 LENGTH', () => {
+    expect(KNOWN_FLAGS).toBe(FLAG_CONTINUES);
+    expect(MIN_FRAME_SIZE).toBe(HEADER_SIZE + 1);
+    expect(MAX_FRAME_SIZE - HEADER_SIZE).toBe(2 ** 32 - 1);
+    expect(FRAME_SIZE % 4).toBe(0); // so every payload, and every fragment's place in a message, is 4-byte aligned
   });
 });

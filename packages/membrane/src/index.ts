@@ -1,8 +1,6 @@
-// The membrane's two sides: "wet" is the guest's, inside the engine; "dry" is the host's.
-
-/** The guest's side of the membrane, inside the engine. */
-export const WET = 'wet' as const;
-/** The host's side of the membrane, in the embedding JavaScript. */
-export const DRY = 'dry' as const;
-
-export type Side = typeof WET | typeof DRY;
+export { attachMembrane, type ControlChannel, type Membrane, type MembraneOptions } from './dry.js';
+export * as errors from './errors.js';
+export { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
+export { collectIntrinsics, type Intrinsics } from './intrinsics.js';
+export type { Encoded, EncodedDescriptor, Reply, Request } from './protocol.js';
+export { type MembraneSide, type MembraneSideOptions, type MembraneStats, makeMembraneSide } from './side.js';

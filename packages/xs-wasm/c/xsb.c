@@ -450,6 +450,27 @@ static void xsb_describe_undescribable(txMachine* the)
 	xsb_write_bytes(the, offset, XSB_TAG_STRING, "", 0);
 }
 
+/* The job queue drains before control returns to the host, as a microtask checkpoint. Jobs may
+   send messages, which use the scratch region, where the call's result already waits: it is set
+   aside meanwhile. */
+static void xsb_run_jobs(txMachine* the, xsbMachine* m)
+{
+	/* kept in the heap, so that an abort in a job leaks nothing */
+	mxPushUndefined();
+	fxArrayBuffer(the, the->stack, gScratch, XSB_SCRATCH_SIZE, -1);
+	while (m->promiseJobs) {
+		m->promiseJobs = 0;
+		fxRunPromiseJobs(the);
+	}
+	c_memcpy(gScratch, fxToArrayBuffer(the, the->stack), XSB_SCRATCH_SIZE);
+	mxPop();
+}
+
+static void xsb_jobs_body(txMachine* the, xsbMachine* m, void* data)
+{
+	xsb_run_jobs(the, m);
+}
+
 /* Runs body as a call from the embedder: guest exceptions and aborts become status codes. */
 static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 {
@@ -490,13 +511,8 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 	if (c_setjmp(jump.buffer) == 0) {
 		fxBeginHost(the);
 		body(the, m, data);
-		if (m->depth == 1) {
-			/* the job queue drains before control returns to the host, as a microtask checkpoint */
-			while (m->promiseJobs) {
-				m->promiseJobs = 0;
-				fxRunPromiseJobs(the);
-			}
-		}
+		if (m->depth == 1 && m->promiseJobs)
+			xsb_run_jobs(the, m);
 		fxEndHost(the);
 	}
 	else
@@ -515,6 +531,8 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 		if (xsb_enter(m, xsb_describe_error, the->stack) != XSB_OK && !m->abortStatus && !m->deadStatus)
 			xsb_describe_undescribable(the);
 		mxPop();
+		if (m->depth == 1 && m->promiseJobs && !m->abortStatus && !m->deadStatus)
+			xsb_enter(m, xsb_jobs_body, NULL); /* a failed call still ends with a checkpoint */
 	}
 	if (m->abortStatus || m->deadStatus) {
 		int abortStatus = m->abortStatus ? m->abortStatus : m->deadStatus;
@@ -592,11 +610,13 @@ static void xsb_deliver_body(txMachine* the, xsbMachine* m, void* data)
 /* codec.encode(string): the string's bytes as XS keeps them (CESU-8), in a new ArrayBuffer. */
 static void xsb_encode(txMachine* the)
 {
-	txString string;
+	txInteger length;
 	if ((xsToInteger(xsArgc) < 1) || !mxIsStringPrimitive(&xsArg(0)))
 		mxTypeError("encode expects a string");
-	string = xsToString(xsArg(0));
-	xsResult = xsArrayBuffer(string, (txInteger)c_strlen(string));
+	length = (txInteger)c_strlen(xsToString(xsArg(0)));
+	/* allocating may move the string's chunk: copy only once the buffer exists */
+	fxArrayBuffer(the, &xsResult, NULL, length, -1);
+	c_memcpy(fxToArrayBuffer(the, &xsResult), xsToString(xsArg(0)), length);
 }
 
 /* codec.decode(arrayBuffer): the string those bytes (CESU-8 or UTF-8) spell. */
@@ -606,7 +626,10 @@ static void xsb_decode(txMachine* the)
 	if ((xsToInteger(xsArgc) < 1) || !xsIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
 		mxTypeError("decode expects an ArrayBuffer");
 	length = xsGetArrayBufferLength(xsArg(0));
-	xsResult = xsStringBuffer(xsToArrayBuffer(xsArg(0)), length);
+	/* allocating may move the buffer's chunk: copy only once the string exists */
+	fxStringBuffer(the, &xsResult, NULL, length);
+	c_memcpy(xsResult.value.string, xsToArrayBuffer(xsArg(0)), length);
+	xsResult.value.string[length] = 0;
 }
 
 static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)

@@ -1,0 +1,431 @@
+// Whole messages over a transport that carries one frame at a time and answers each with one frame.
+// The same code runs in the guest (XS) and in the host (Node.js, browsers): plain ECMAScript,
+// no TextEncoder, no timers, nothing from outside the language.
+//
+// The protocol. Each side is a requester (its request()) and a replier (its receive(), which the
+// other side's transport() reaches). An exchange is one request and its reply:
+//
+//   requester                                replier
+//   MESSAGE 0 (CONTINUES)            ──→
+//                                    ←──     ACK 0
+//   …                                        …
+//   MESSAGE n-1 (last, no flag)      ──→     onMessage(whole message) runs, returns the reply
+//                                    ←──     REPLY 0 (CONTINUES if more follow)
+//   PULL 1                           ──→
+//                                    ←──     REPLY 1 (CONTINUES if more follow)
+//   … until a REPLY without CONTINUES.
+//
+// - SEQUENCE numbers the fragments of one message (MESSAGE, ACK echoing it) and of one reply
+//   (REPLY, PULL asking for it), each from 0. A message or reply of 0 bytes is one fragment.
+// - Every fragment but the last is full (frameSize - HEADER_SIZE bytes), so both sides must use
+//   the same frameSize; a short fragment with CONTINUES is refused, never a silent truncation, and
+//   the number of frames per message is bounded by maxMessageSize (no endless stream of empties).
+// - ACK and PULL carry no payload and no flags; reserved bytes are zero; unknown kinds and flags
+//   are refused. Any frame that breaks a rule is a FrameError: from receive() when it comes in,
+//   from request() when transport() answers with it.
+//
+// Nesting. While our onMessage runs, the other side waits in transport() for the answer to its
+// last MESSAGE. Our onMessage may call our request(); the other side's onMessage may call back;
+// and so on to any depth, each exchange finishing before the one around it goes on. So receive()
+// needs one slot, for the innermost exchange the other side runs with us: an exchange is
+// collecting fragments or handing out reply fragments only while the other side sits in its
+// request() loop, which runs no handler code, so no other exchange can start meanwhile; an
+// exchange whose onMessage runs keeps its message and reply in receive()'s own frame on the call
+// stack. The slot is emptied when onMessage is entered and set afresh when it returns (emptied if
+// it throws), so nested exchanges cannot leak into the outer one, nor it into them. A frame that
+// does not fit the slot is a FrameError, and empties it.
+//
+// Failures. If onMessage throws, the exception leaves receive() (the transport maps it) and the
+// exchange is over. A requester whose transport() threw gives its exchange up; MESSAGE 0 always
+// starts a new exchange, dropping what an abandoned one left in the slot. Nothing partial is
+// ever handed to onMessage or returned from request().
+
+import { ChannelError, ChannelOptionsError, FrameError, MessageTooLargeError } from './errors.js';
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  FLAG_CONTINUES,
+  FLAGS_OFFSET,
+  FRAME_SIZE,
+  HEADER_SIZE,
+  KIND_ACK,
+  KIND_MESSAGE,
+  KIND_OFFSET,
+  KIND_PULL,
+  KIND_REPLY,
+  KNOWN_FLAGS,
+  LENGTH_OFFSET,
+  MAX_FRAME_SIZE,
+  MIN_FRAME_SIZE,
+  RESERVED_OFFSET,
+  SEQUENCE_OFFSET,
+} from './layout.js';
+
+export interface ChannelOptions {
+  /** Carries one frame to the other side and returns the frame it answers with. */
+  readonly transport: (frame: Uint8Array) => Uint8Array;
+  /**
+   * Handles one whole message from the other side and returns the whole reply. The message is
+   * the handler's own copy; the reply is read until the other side has pulled all of it.
+   */
+  readonly onMessage: (message: Uint8Array) => Uint8Array;
+  /** Largest whole message (either way) in bytes; default 64 MiB. */
+  readonly maxMessageSize?: number;
+  /** Bytes per frame, header included; default FRAME_SIZE; must exceed HEADER_SIZE. Both sides must agree. */
+  readonly frameSize?: number;
+}
+
+export interface Channel {
+  /** Sends a whole message; returns the other side's whole reply, in a buffer of its own. Re-entrant. */
+  request(message: Uint8Array): Uint8Array;
+  /** The transport's far end: answers one frame from the other side. */
+  receive(frame: Uint8Array): Uint8Array;
+}
+
+/** Quotes a value for an error message without calling into it. */
+const q = (value: unknown): string => {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  if (ArrayBuffer.isView(value)) return `a ${Object.prototype.toString.call(value).slice(8, -1)} of ${value.byteLength} bytes`;
+  return Array.isArray(value) ? 'an array' : 'an object';
+};
+
+/** A Uint8Array from any realm (a Buffer is one); checked before its bytes are read. */
+const isBytes = (value: unknown): value is Uint8Array =>
+  ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]';
+
+const KIND_NAMES: Readonly<Record<number, string>> = Object.freeze({
+  [KIND_MESSAGE]: 'MESSAGE',
+  [KIND_ACK]: 'ACK',
+  [KIND_REPLY]: 'REPLY',
+  [KIND_PULL]: 'PULL',
+});
+
+interface Header {
+  readonly kind: number;
+  readonly flags: number;
+  readonly sequence: number;
+  /** Bytes of payload, after the header. */
+  readonly length: number;
+}
+
+/** Fragments of one message or reply, collected in order. */
+interface Fragments {
+  readonly chunks: Uint8Array[];
+  size: number;
+  /** SEQUENCE of the fragment expected next. */
+  next: number;
+}
+
+/** What receive() holds for the innermost exchange (see "Nesting" above). */
+type Slot =
+  | { readonly phase: 'idle' }
+  | { readonly phase: 'collecting'; readonly fragments: Fragments }
+  | { readonly phase: 'replying'; readonly reply: Uint8Array; readonly next: number };
+
+const IDLE: Slot = Object.freeze({ phase: 'idle' });
+
+// Copying. XS (as built here) copies TypedArray.prototype.set and .slice element by element, about
+// 25 ns a byte, while ArrayBuffer.prototype.slice is one memcpy. So bytes move with
+// ArrayBuffer.prototype.slice wherever they can, and what must be copied between buffers is
+// copied four bytes per element; in Node.js and browsers both ways are memcpy.
+
+/** Writes all HEADER_SIZE bytes of a header, the reserved ones included (they may hold copied bytes). */
+const writeHeader = (frame: Uint8Array, kind: number, flags: number, sequence: number): Uint8Array => {
+  const view = new DataView(frame.buffer, frame.byteOffset, HEADER_SIZE);
+  view.setUint32(LENGTH_OFFSET, frame.length - HEADER_SIZE, true);
+  view.setUint8(KIND_OFFSET, kind);
+  view.setUint8(FLAGS_OFFSET, flags);
+  view.setUint16(RESERVED_OFFSET, 0, true);
+  view.setUint32(SEQUENCE_OFFSET, sequence, true);
+  return frame;
+};
+
+/** A frame with no payload (ACK, PULL). */
+const emptyFrame = (kind: number, sequence: number): Uint8Array => writeHeader(new Uint8Array(HEADER_SIZE), kind, 0, sequence);
+
+/** Copies `source` into `target` at `offset` (a different buffer). */
+const copy = (target: Uint8Array, offset: number, source: Uint8Array): void => {
+  const at = target.byteOffset + offset;
+  // Four bytes per element where both sides are 4-byte aligned (payloads are, with frameSize a multiple of 4).
+  const words = at % 4 === 0 && source.byteOffset % 4 === 0 ? source.length >>> 2 : 0;
+  if (words > 0) new Uint32Array(target.buffer, at, words).set(new Uint32Array(source.buffer, source.byteOffset, words));
+  const done = words * 4;
+  if (done < source.length) target.set(source.subarray(done), offset + done);
+};
+
+/** A frame carrying bytes [start, end) of `bytes`, in a buffer of its own. */
+const fragmentFrame = (
+  kind: number,
+  flags: number,
+  sequence: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): Uint8Array => {
+  const from = bytes.byteOffset + start;
+  if (from >= HEADER_SIZE) {
+    // One slice takes the payload with the HEADER_SIZE bytes before it, which writeHeader overwrites.
+    return writeHeader(new Uint8Array(bytes.buffer.slice(from - HEADER_SIZE, bytes.byteOffset + end)), kind, flags, sequence);
+  }
+  // The first fragment of a message that starts its buffer: nothing before it to slice.
+  const frame = new Uint8Array(HEADER_SIZE + end - start);
+  copy(frame, HEADER_SIZE, bytes.subarray(start, end));
+  return writeHeader(frame, kind, flags, sequence);
+};
+
+/** The payload of a frame, copied: the transport may reuse the frame's memory once we return. */
+const payloadOf = (frame: Uint8Array): Uint8Array =>
+  new Uint8Array(frame.buffer.slice(frame.byteOffset + HEADER_SIZE, frame.byteOffset + frame.length));
+
+const join = (fragments: Fragments): Uint8Array => {
+  const { chunks, size } = fragments;
+  if (chunks.length === 1) return chunks[0]!;
+  const whole = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    copy(whole, offset, chunk);
+    offset += chunk.length;
+  }
+  return whole;
+};
+
+/** Makes one end of a channel; the other end is another channel whose transport reaches this one's receive(). */
+export function makeChannel(options: ChannelOptions): Channel {
+  if (options === null || typeof options !== 'object') {
+    throw new ChannelOptionsError([
+      `options must be an object { transport, onMessage, maxMessageSize?, frameSize? }, got ${q(options)}`,
+    ]);
+  }
+  const { transport, onMessage, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, frameSize = FRAME_SIZE } = options;
+  const problems: string[] = [];
+  if (typeof transport !== 'function') {
+    problems.push(`transport must be a function (frame: Uint8Array) => Uint8Array, got ${q(transport)}`);
+  }
+  if (typeof onMessage !== 'function') {
+    problems.push(`onMessage must be a function (message: Uint8Array) => Uint8Array, got ${q(onMessage)}`);
+  }
+  const frameSizeOk = Number.isSafeInteger(frameSize) && frameSize >= MIN_FRAME_SIZE && frameSize <= MAX_FRAME_SIZE;
+  if (!frameSizeOk) {
+    problems.push(
+      `frameSize must be an integer from ${MIN_FRAME_SIZE} (the ${HEADER_SIZE}-byte header and one byte of payload) to ${MAX_FRAME_SIZE}, got ${q(frameSize)}; the xs-wasm scratch region takes FRAME_SIZE (${FRAME_SIZE})`,
+    );
+  }
+  if (!Number.isSafeInteger(maxMessageSize) || maxMessageSize < 0) {
+    problems.push(`maxMessageSize must be an integer ≥ 0 (bytes), got ${q(maxMessageSize)}`);
+  } else if (frameSizeOk && Math.ceil(maxMessageSize / (frameSize - HEADER_SIZE)) > 2 ** 32) {
+    problems.push(
+      `maxMessageSize ${maxMessageSize} needs more than 2^32 fragments of ${frameSize - HEADER_SIZE} bytes, past what SEQUENCE (a u32) counts; use a larger frameSize or a smaller maxMessageSize`,
+    );
+  }
+  if (problems.length > 0) throw new ChannelOptionsError(problems);
+
+  const maxPayload = frameSize - HEADER_SIZE;
+
+  /** Reads and checks the header of a frame that came from the other side. */
+  const parse = (frame: unknown, where: string): Header => {
+    if (!isBytes(frame)) throw new FrameError(`${where}: a frame must be a Uint8Array, got ${q(frame)}`);
+    if (frame.length < HEADER_SIZE) {
+      throw new FrameError(`${where}: a frame of ${frame.length} bytes is shorter than the ${HEADER_SIZE}-byte header`);
+    }
+    if (frame.length > frameSize) {
+      throw new FrameError(
+        `${where}: a frame of ${frame.length} bytes is longer than frameSize (${frameSize}); both channels must use the same frameSize`,
+      );
+    }
+    const view = new DataView(frame.buffer, frame.byteOffset, HEADER_SIZE);
+    const length = view.getUint32(LENGTH_OFFSET, true);
+    if (length !== frame.length - HEADER_SIZE) {
+      throw new FrameError(
+        `${where}: LENGTH says ${length} bytes of payload but the frame carries ${frame.length - HEADER_SIZE}; the frame was cut short or padded on the way`,
+      );
+    }
+    const kind = frame[KIND_OFFSET]!;
+    const name = KIND_NAMES[kind];
+    if (name === undefined) {
+      throw new FrameError(
+        `${where}: unknown KIND ${kind}; expected MESSAGE (${KIND_MESSAGE}), ACK (${KIND_ACK}), REPLY (${KIND_REPLY}) or PULL (${KIND_PULL}); is the other end a channel?`,
+      );
+    }
+    const flags = frame[FLAGS_OFFSET]!;
+    if ((flags & ~KNOWN_FLAGS) !== 0) {
+      throw new FrameError(
+        `${where}: ${name} frame has unknown FLAGS 0x${flags.toString(16)}; only FLAG_CONTINUES (0x1) is defined`,
+      );
+    }
+    if (frame[RESERVED_OFFSET] !== 0 || frame[RESERVED_OFFSET + 1] !== 0) {
+      throw new FrameError(`${where}: ${name} frame has nonzero reserved bytes (6 and 7); they must be 0`);
+    }
+    const sequence = view.getUint32(SEQUENCE_OFFSET, true);
+    if ((kind === KIND_ACK || kind === KIND_PULL) && (length !== 0 || flags !== 0)) {
+      throw new FrameError(
+        `${where}: ${name} ${sequence} carries ${length} bytes and FLAGS 0x${flags.toString(16)}; ${name} frames carry neither`,
+      );
+    }
+    return { kind, flags, sequence, length };
+  };
+
+  /** Adds a MESSAGE or REPLY fragment whose kind and SEQUENCE were checked; returns whether more follow. */
+  const add = (fragments: Fragments, frame: Uint8Array, header: Header, what: string): boolean => {
+    const continues = (header.flags & FLAG_CONTINUES) !== 0;
+    if (continues && header.length !== maxPayload) {
+      throw new FrameError(
+        `${what} fragment ${header.sequence} carries ${header.length} bytes with FLAG_CONTINUES, but every fragment but the last must be full (${maxPayload} bytes with frameSize ${frameSize}); both channels must use the same frameSize`,
+      );
+    }
+    fragments.size += header.length;
+    if (fragments.size > maxMessageSize) throw new MessageTooLargeError(fragments.size, maxMessageSize, what, true);
+    fragments.chunks.push(payloadOf(frame));
+    fragments.next = header.sequence + 1;
+    return continues;
+  };
+
+  /** Throws unless the answer from transport() is the kind and SEQUENCE the protocol expects next. */
+  const expect = (header: Header, kind: number, sequence: number, answering: string): void => {
+    if (header.kind !== kind || header.sequence !== sequence) {
+      throw new FrameError(
+        `transport() answered ${answering} with ${KIND_NAMES[header.kind]} ${header.sequence} where ${KIND_NAMES[kind]} ${sequence} was expected; frames must come in order, from a channel at the other end`,
+      );
+    }
+  };
+
+  let slot: Slot = IDLE;
+
+  /** The REPLY frame carrying fragment `sequence` of `reply`; leaves the slot ready for the next PULL. */
+  const replyFrame = (reply: Uint8Array, sequence: number): Uint8Array => {
+    const start = sequence * maxPayload;
+    const end = Math.min(start + maxPayload, reply.length);
+    const more = end < reply.length;
+    slot = more ? { phase: 'replying', reply, next: sequence + 1 } : IDLE;
+    return fragmentFrame(KIND_REPLY, more ? FLAG_CONTINUES : 0, sequence, reply, start, end);
+  };
+
+  const answer = (frame: Uint8Array): Uint8Array => {
+    const header = parse(frame, 'receive()');
+    const { kind, sequence } = header;
+    if (kind === KIND_MESSAGE) {
+      let fragments: Fragments;
+      if (sequence === 0) {
+        // A new exchange; whatever an abandoned one left in the slot is dropped.
+        fragments = { chunks: [], size: 0, next: 0 };
+        slot = { phase: 'collecting', fragments };
+      } else if (slot.phase !== 'collecting') {
+        throw new FrameError(
+          `receive(): MESSAGE fragment ${sequence} arrived but no message is being collected (${slot.phase}); a message starts with fragment 0`,
+        );
+      } else if (sequence !== slot.fragments.next) {
+        throw new FrameError(
+          `receive(): MESSAGE fragment ${sequence} arrived where fragment ${slot.fragments.next} was expected; fragments must come in order`,
+        );
+      } else {
+        fragments = slot.fragments;
+      }
+      if (add(fragments, frame, header, 'an incoming message')) return emptyFrame(KIND_ACK, sequence);
+      const message = join(fragments);
+      // The slot now belongs to exchanges nested inside onMessage; this one lives on the stack.
+      slot = IDLE;
+      const reply = onMessage(message);
+      if (!isBytes(reply)) throw new ChannelError(`onMessage must return a Uint8Array (the reply), got ${q(reply)}`);
+      if (reply.length > maxMessageSize) {
+        throw new MessageTooLargeError(reply.length, maxMessageSize, 'the reply onMessage returned');
+      }
+      return replyFrame(reply, 0);
+    }
+    if (kind === KIND_PULL) {
+      if (slot.phase !== 'replying') {
+        throw new FrameError(
+          `receive(): PULL ${sequence} arrived with no reply pending (${slot.phase}); a PULL only follows a REPLY with FLAG_CONTINUES`,
+        );
+      }
+      if (sequence !== slot.next) {
+        throw new FrameError(
+          `receive(): PULL ${sequence} arrived where PULL ${slot.next} was expected; reply fragments are pulled in order`,
+        );
+      }
+      return replyFrame(slot.reply, sequence);
+    }
+    throw new FrameError(
+      `receive(): ${KIND_NAMES[kind]} ${sequence} arrived, but ${KIND_NAMES[kind]} frames only answer frames, coming back from transport(); are the ends wired the wrong way round?`,
+    );
+  };
+
+  const receive = (frame: Uint8Array): Uint8Array => {
+    try {
+      return answer(frame);
+    } catch (error) {
+      // Whatever went wrong ends the exchange this frame belonged to.
+      slot = IDLE;
+      throw error;
+    }
+  };
+
+  const request = (message: Uint8Array): Uint8Array => {
+    if (!isBytes(message)) throw new ChannelError(`request() takes a Uint8Array, got ${q(message)}`);
+    if (message.length > maxMessageSize) throw new MessageTooLargeError(message.length, maxMessageSize);
+    const count = Math.max(1, Math.ceil(message.length / maxPayload));
+    for (let sequence = 0; sequence < count - 1; sequence++) {
+      const start = sequence * maxPayload;
+      const frame = fragmentFrame(KIND_MESSAGE, FLAG_CONTINUES, sequence, message, start, start + maxPayload);
+      expect(parse(transport(frame), 'transport()'), KIND_ACK, sequence, `MESSAGE fragment ${sequence}`);
+    }
+    const last = count - 1;
+    let frame = transport(fragmentFrame(KIND_MESSAGE, 0, last, message, last * maxPayload, message.length));
+    let header = parse(frame, 'transport()');
+    expect(header, KIND_REPLY, 0, `the last MESSAGE fragment (${last})`);
+    const reply: Fragments = { chunks: [], size: 0, next: 0 };
+    while (add(reply, frame, header, 'a reply')) {
+      frame = transport(emptyFrame(KIND_PULL, reply.next));
+      header = parse(frame, 'transport()');
+      expect(header, KIND_REPLY, reply.next, `PULL ${reply.next}`);
+    }
+    return join(reply);
+  };
+
+  return Object.freeze({ request, receive });
+}
+
+/** makeChannel's options for connectGuest: the transport and handler come from the pump. */
+export type GuestChannelOptions = Omit<ChannelOptions, 'transport' | 'onMessage'>;
+
+export interface GuestConnection {
+  readonly channel: Channel;
+  /** Return this from the factory given to `machine.connect()`: the pump hands it each frame. */
+  readonly receiver: (buffer: ArrayBuffer) => ArrayBuffer;
+}
+
+/** An ArrayBuffer of exactly these bytes; no copy when they fill their buffer, as frames the channel makes do. */
+const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => {
+  const { buffer } = bytes;
+  if (!(buffer instanceof ArrayBuffer)) return bytes.slice().buffer;
+  if (bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) return buffer;
+  return buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+};
+
+/**
+ * The guest's end of a channel over the xs-wasm message pump, inside the factory passed to
+ * `machine.connect()`: `(send) => connectGuest(send, onMessage).receiver`. The host's end is
+ * `makeChannel({ transport: (f) => machine.deliver(f), onMessage })` with the machine's
+ * onMessage set to that channel's receive.
+ */
+export function connectGuest(
+  send: (buffer: ArrayBuffer) => ArrayBuffer,
+  onMessage: (message: Uint8Array) => Uint8Array,
+  options: GuestChannelOptions = {},
+): GuestConnection {
+  if (typeof send !== 'function') {
+    throw new ChannelOptionsError([`send must be the pump's function (ArrayBuffer) => ArrayBuffer, got ${q(send)}`]);
+  }
+  const transport = (frame: Uint8Array): Uint8Array => {
+    const answer: unknown = send(toArrayBuffer(frame));
+    if (!(answer instanceof ArrayBuffer)) throw new FrameError(`send() must answer with an ArrayBuffer, got ${q(answer)}`);
+    return new Uint8Array(answer);
+  };
+  const channel = makeChannel({ ...options, transport, onMessage });
+  const receiver = (buffer: ArrayBuffer): ArrayBuffer => {
+    if (!(buffer instanceof ArrayBuffer)) {
+      throw new FrameError(`the pump must hand the receiver an ArrayBuffer, got ${q(buffer)}`);
+    }
+    return toArrayBuffer(channel.receive(new Uint8Array(buffer)));
+  };
+  return Object.freeze({ channel, receiver });
+}

@@ -1,0 +1,610 @@
+// One side of the membrane. The same code runs on the host (the dry side) and, bundled, inside
+// the guest (the wet side); it names its own objects `local` and the other side's `remote`.
+import { fromBase64, toBase64 } from './base64.js';
+import { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
+import { type Intrinsics, isSlotMethod } from './intrinsics.js';
+import type { Encoded, EncodedDescriptor, Reply, Request } from './protocol.js';
+
+export interface MembraneSideOptions {
+  /** 'wet' inside the guest, 'dry' on the host: it only labels errors and stacks. */
+  readonly name: 'wet' | 'dry';
+  /** Carries one request to the other side and returns its reply. */
+  readonly send: (request: Request) => Reply;
+  /** This side's realm, by name (see intrinsics.ts). */
+  readonly intrinsics: Intrinsics;
+  /** Local objects the other side may reach by name. */
+  readonly wellKnown?: Readonly<Record<string, object>>;
+}
+
+export interface MembraneStats {
+  /** Local objects the other side holds ids of. */
+  readonly exported: number;
+  /** The other side's objects this side holds proxies of. */
+  readonly imported: number;
+  /** The other side's promises not yet settled. */
+  readonly promises: number;
+}
+
+export interface MembraneSide {
+  /** Answers one request of the other side's. */
+  receive(request: Request): Reply;
+  /** A proxy of the other side's well-known object `name`. */
+  wellKnown(name: string): unknown;
+  /** Ends the membrane: every proxy throws RevokedError, every request is refused. */
+  revoke(): void;
+  /** Sends the releases of proxies the collector has taken. */
+  flushReleases(): void;
+  stats(): MembraneStats;
+}
+
+const WELL_KNOWN_SYMBOLS: readonly string[] = [
+  'asyncIterator',
+  'hasInstance',
+  'isConcatSpreadable',
+  'iterator',
+  'match',
+  'matchAll',
+  'replace',
+  'search',
+  'species',
+  'split',
+  'toPrimitive',
+  'toStringTag',
+  'unscopables',
+];
+const symbolStatics = Symbol as unknown as Record<string, symbol>;
+
+/** Constructors of the binary data that crosses by copy. */
+const VIEWS: Readonly<Record<string, new (buffer: ArrayBuffer) => ArrayBufferView>> = {
+  DataView,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+};
+const ERRORS: Readonly<Record<string, new (message: string) => Error>> = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
+
+interface ImportRecord {
+  readonly id: number;
+  /** How many times the other side has sent this id since the proxy was made. */
+  count: number;
+  ref: WeakRef<object> | undefined;
+}
+
+type Kind = 'o' | 'f' | 'a';
+
+export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
+  const { name, send, intrinsics } = options;
+  const wellKnownLocal = options.wellKnown ?? {};
+  let revoked = false;
+
+  // Local objects the other side holds, by the ids we gave them; `count` is how many times we
+  // sent each, so that a release racing a new send cannot drop an object still in use.
+  let nextId = 1;
+  const exported = new Map<number, { readonly value: object; count: number }>();
+  const exportIds = new WeakMap<object, number>();
+
+  // The other side's objects, by their ids, as proxies; and the proxies' ids.
+  const imported = new Map<number, ImportRecord>();
+  // how a proxy (and its target) is named to the other side: `d` by id, or `w` by name
+  const remoteRefs = new WeakMap<object, Encoded>();
+  const targetRefs = new WeakMap<object, Encoded>();
+  const pendingReleases: [number, number][] = [];
+  const registry = new FinalizationRegistry<ImportRecord>((record) => {
+    if (imported.get(record.id) === record) imported.delete(record.id);
+    pendingReleases.push([record.id, record.count]);
+    flushReleases();
+  });
+
+  // Promises: ours the other side awaits, by id; and theirs we await, by their ids.
+  const promiseIds = new WeakMap<Promise<unknown>, number>();
+  const remotePromises = new Map<
+    number,
+    { readonly promise: Promise<unknown>; resolve(v: unknown): void; reject(e: unknown): void }
+  >();
+  // A guest promise that settles in the job checkpoint ending the very call that returns it is
+  // settled before the host has read the reply naming it: such settlements wait here.
+  const settledEarly = new Map<number, Promise<unknown>>();
+  const forwarders = new Map<string, (...args: unknown[]) => unknown>();
+
+  function checkLive(): void {
+    if (revoked) throw new RevokedError(`the membrane was revoked: the ${name === 'dry' ? 'guest' : 'host'} is gone`);
+  }
+
+  /** Sends a request; returns the reply's value as sent, or throws what the other side threw. */
+  function callRaw(request: Request): Encoded {
+    checkLive();
+    const reply = send(request);
+    if ('err' in reply) throw decode(reply.err);
+    return reply.ok;
+  }
+  const call = (request: Request): unknown => decode(callRaw(request));
+
+  // ---------------------------------------------------------------- encoding
+
+  function encodeSymbol(symbol: symbol, path: string): Encoded {
+    const registered = Symbol.keyFor(symbol);
+    if (registered !== undefined) return { $: 'y', r: registered };
+    for (const w of WELL_KNOWN_SYMBOLS) if (symbolStatics[w] === symbol) return { $: 'y', w };
+    throw new NotSerializableError(path, `the unique symbol ${String(symbol)}`);
+  }
+
+  function exportObject(value: object): number {
+    let id = exportIds.get(value);
+    if (id === undefined) {
+      id = nextId++;
+      exportIds.set(value, id);
+      exported.set(id, { value, count: 0 });
+    }
+    exported.get(id)!.count++;
+    return id;
+  }
+
+  function exportPromise(promise: Promise<unknown>): number {
+    let id = promiseIds.get(promise);
+    if (id !== undefined) return id;
+    id = nextId++;
+    promiseIds.set(promise, id);
+    const settle = (outcome: 'ok' | 'err', value: unknown) => {
+      if (revoked) return;
+      let encoded: Encoded;
+      try {
+        encoded = encode(value, 'the settlement');
+      } catch (error) {
+        outcome = 'err';
+        encoded = encode(error, 'the settlement');
+      }
+      try {
+        send(outcome === 'ok' ? { op: 'settle', id, ok: encoded } : { op: 'settle', id, err: encoded });
+      } catch {
+        // the other side is gone: nobody is left to tell
+      }
+    };
+    promise.then(
+      (value) => settle('ok', value),
+      (error) => settle('err', error),
+    );
+    return id;
+  }
+
+  function encode(value: unknown, path: string): Encoded {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return value;
+      case 'undefined':
+        return { $: 'u' };
+      case 'number':
+        if (Number.isSafeInteger(value) && !Object.is(value, -0)) return value;
+        if (Number.isFinite(value) && !Object.is(value, -0)) {
+          // Up to 15 significant digits a decimal names one double in any engine; beyond, XS's
+          // printing and V8's reading can disagree by an ulp, so those cross as their bits.
+          return significantDigits(String(value)) <= 15 ? value : { $: 'f', v: doubleToHex(value) };
+        }
+        return { $: 'n', v: Object.is(value, -0) ? '-0' : (String(value) as 'NaN' | 'Infinity' | '-Infinity') };
+      case 'bigint':
+        return { $: 'b', v: value.toString() };
+      case 'symbol':
+        return encodeSymbol(value, path);
+    }
+    if (value === null) return null;
+    const object = value as object;
+    const remoteRef = remoteRefs.get(object);
+    if (remoteRef !== undefined) return remoteRef;
+    const intrinsic = intrinsics.pathOf(object);
+    if (intrinsic !== undefined) return { $: 'i', p: intrinsic };
+    if (object instanceof Error) return encodeError(object, path);
+    if (object instanceof Promise) return { $: 'p', id: exportPromise(object) };
+    if (object instanceof Date) return { $: 'dt', v: object.getTime() };
+    if (object instanceof ArrayBuffer) return { $: 'ab', v: toBase64(new Uint8Array(object)) };
+    if (ArrayBuffer.isView(object)) {
+      const view = object as ArrayBufferView;
+      const viewName = Object.keys(VIEWS).find((c) => view instanceof VIEWS[c]!);
+      if (!viewName) throw new NotSerializableError(path, 'a binary view of an unknown kind');
+      return { $: 'ta', c: viewName, v: toBase64(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) };
+    }
+    const kind: Kind = typeof object === 'function' ? 'f' : Array.isArray(object) ? 'a' : 'o';
+    return { $: 's', id: exportObject(object), k: kind };
+  }
+
+  function encodeError(error: Error, path: string): Encoded {
+    let stack = '';
+    let errorName = 'Error';
+    let message = '';
+    try {
+      errorName = String(error.name);
+      message = String(error.message);
+      stack = typeof error.stack === 'string' ? error.stack : '';
+    } catch {
+      // a getter threw: the error crosses with what could be read
+    }
+    const cause = Object.getOwnPropertyDescriptor(error, 'cause');
+    return cause && 'value' in cause
+      ? { $: 'e', n: errorName, m: message, s: stack, c: encode(cause.value, `${path}.cause`) }
+      : { $: 'e', n: errorName, m: message, s: stack };
+  }
+
+  const encodeArgs = (args: readonly unknown[]): Encoded[] => args.map((arg, i) => encode(arg, `args[${i}]`));
+
+  // ---------------------------------------------------------------- decoding
+
+  function decode(encoded: Encoded): unknown {
+    if (encoded === null || typeof encoded !== 'object') return encoded;
+    switch (encoded.$) {
+      case 'u':
+        return undefined;
+      case 'n':
+        return encoded.v === '-0' ? -0 : Number(encoded.v);
+      case 'f':
+        return hexToDouble(encoded.v);
+      case 'b':
+        return BigInt(encoded.v);
+      case 'y':
+        if ('r' in encoded) return Symbol.for(encoded.r);
+        if (WELL_KNOWN_SYMBOLS.includes(encoded.w)) return symbolStatics[encoded.w];
+        throw new ProtocolError(`unknown well-known symbol ${JSON.stringify(encoded.w)}`);
+      case 's':
+        return importObject(encoded.id, encoded.k);
+      case 'd':
+      case 'w':
+        return local(encoded);
+      case 'i': {
+        const intrinsic = intrinsics.byPath(encoded.p);
+        if (intrinsic === undefined) throw new ProtocolError(`the other side's intrinsic ${encoded.p} has no counterpart here`);
+        return intrinsic;
+      }
+      case 'p':
+        return importPromise(encoded.id);
+      case 'e':
+        return decodeError(encoded);
+      case 'dt':
+        return new Date(encoded.v);
+      case 'ab':
+        return fromBase64(encoded.v).buffer;
+      case 'ta': {
+        const View = VIEWS[encoded.c];
+        if (!View) throw new ProtocolError(`unknown binary view ${JSON.stringify(encoded.c)}`);
+        return new View(fromBase64(encoded.v).buffer as ArrayBuffer);
+      }
+      default:
+        throw new ProtocolError(`unknown value ${JSON.stringify(encoded)}`);
+    }
+  }
+
+  function decodeError(encoded: { readonly n: string; readonly m: string; readonly s: string; readonly c?: Encoded }): Error {
+    const ErrorClass = ERRORS[encoded.n] ?? Error;
+    const error = new ErrorClass(encoded.m);
+    if (error.name !== encoded.n) Object.defineProperty(error, 'name', { value: encoded.n, writable: true, configurable: true });
+    const here = typeof error.stack === 'string' ? error.stack : '';
+    const crossing = `    --- across the membrane (${name === 'dry' ? 'guest' : 'host'} above, ${name === 'dry' ? 'host' : 'guest'} below) ---`;
+    Object.defineProperty(error, 'stack', { value: `${encoded.s}\n${crossing}\n${here}`, writable: true, configurable: true });
+    if ('c' in encoded && encoded.c !== undefined) {
+      Object.defineProperty(error, 'cause', { value: decode(encoded.c), writable: true, configurable: true });
+    }
+    return error;
+  }
+
+  /** The local object an incoming reference names. */
+  function local(encoded: Encoded): object {
+    if (encoded !== null && typeof encoded === 'object') {
+      if (encoded.$ === 'd') {
+        const entry = exported.get(encoded.id);
+        if (!entry) throw new RevokedError(`object #${encoded.id} of the ${name} side was released or never shared`);
+        return entry.value;
+      }
+      if (encoded.$ === 'w') {
+        const value = Object.hasOwn(wellKnownLocal, encoded.n) ? wellKnownLocal[encoded.n] : undefined;
+        if (!value) throw new ProtocolError(`no well-known object ${JSON.stringify(encoded.n)} on the ${name} side`);
+        return value;
+      }
+    }
+    throw new ProtocolError(`the target of an operation must be an object of the ${name} side, not ${JSON.stringify(encoded)}`);
+  }
+
+  function importObject(id: number, kind: Kind): object {
+    const known = imported.get(id);
+    const existing = known?.ref?.deref();
+    if (known && existing) {
+      known.count++;
+      return existing;
+    }
+    const record: ImportRecord = { id, count: 1, ref: undefined };
+    const proxy = makeProxy(kind, { $: 'd', id });
+    record.ref = new WeakRef(proxy);
+    imported.set(id, record);
+    registry.register(proxy, record);
+    return proxy;
+  }
+
+  function importPromise(id: number): Promise<unknown> {
+    const early = settledEarly.get(id);
+    if (early) {
+      settledEarly.delete(id);
+      return early;
+    }
+    const known = remotePromises.get(id);
+    if (known) return known.promise;
+    let resolve!: (value: unknown) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<unknown>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    remotePromises.set(id, { promise, resolve, reject });
+    return promise;
+  }
+
+  // ---------------------------------------------------------------- proxies of remote objects
+
+  function makeProxy(kind: Kind, ref: Encoded): object {
+    const target = makeTarget(kind);
+    targetRefs.set(target, ref);
+    const proxy = new Proxy(target, handler);
+    remoteRefs.set(proxy, ref);
+    return proxy;
+  }
+
+  const targetRef = (target: object): Encoded => {
+    const ref = targetRefs.get(target);
+    if (ref === undefined) throw new MembraneError('not a proxy of this membrane');
+    return ref;
+  };
+  const encodeKey = (key: string | symbol): Encoded => (typeof key === 'symbol' ? encodeSymbol(key, 'a property key') : key);
+  const decodeKey = (key: Encoded): string | symbol => {
+    const decoded = decode(key);
+    if (typeof decoded !== 'string' && typeof decoded !== 'symbol')
+      throw new ProtocolError('a property key must be a string or a symbol');
+    return decoded;
+  };
+
+  /** A method that reads internal slots runs where its receiver lives: call it there by name. */
+  function forwarder(path: string): (...args: unknown[]) => unknown {
+    let forward = forwarders.get(path);
+    if (!forward) {
+      forward = function (this: unknown, ...args: unknown[]) {
+        return call({ op: 'apply', t: { $: 'i', p: path }, self: encode(this, 'this'), args: encodeArgs(args) });
+      };
+      forwarders.set(path, forward);
+    }
+    return forward;
+  }
+
+  const handler: ProxyHandler<object> = {
+    get(target, key) {
+      const value = callRaw({ op: 'get', t: targetRef(target), k: encodeKey(key) });
+      if (value !== null && typeof value === 'object' && value.$ === 'i' && isSlotMethod(value.p)) return forwarder(value.p);
+      return decode(value);
+    },
+    set(target, key, value) {
+      return call({ op: 'set', t: targetRef(target), k: encodeKey(key), v: encode(value, 'the value set') }) as boolean;
+    },
+    has(target, key) {
+      return call({ op: 'has', t: targetRef(target), k: encodeKey(key) }) as boolean;
+    },
+    deleteProperty(target, key) {
+      return call({ op: 'delete', t: targetRef(target), k: encodeKey(key) }) as boolean;
+    },
+    ownKeys(target) {
+      const keys = (callRaw({ op: 'keys', t: targetRef(target) }) as unknown as Encoded[]).map(decodeKey);
+      // a proxy must list its target's non-configurable keys (an array's length, a function's prototype)
+      for (const key of Reflect.ownKeys(target)) {
+        if (!Reflect.getOwnPropertyDescriptor(target, key)!.configurable && !keys.includes(key)) keys.push(key);
+      }
+      return keys;
+    },
+    getOwnPropertyDescriptor(target, key) {
+      const encoded = callRaw({ op: 'describe', t: targetRef(target), k: encodeKey(key) });
+      const descriptor = isDescriptor(encoded) ? decodeDescriptor(encoded) : undefined;
+      const pinned = Reflect.getOwnPropertyDescriptor(target, key);
+      if (pinned && !pinned.configurable) {
+        // the target's own non-configurable property must be reported as such
+        return descriptor ? { ...descriptor, configurable: false, writable: pinned.writable } : pinned;
+      }
+      return descriptor ? { ...descriptor, configurable: true } : undefined;
+    },
+    defineProperty(target, key, descriptor) {
+      return call({ op: 'define', t: targetRef(target), k: encodeKey(key), d: encodeDescriptor(descriptor) }) as boolean;
+    },
+    getPrototypeOf(target) {
+      return call({ op: 'proto', t: targetRef(target) }) as object | null;
+    },
+    setPrototypeOf() {
+      return false;
+    },
+    isExtensible() {
+      return true;
+    },
+    preventExtensions() {
+      return false;
+    },
+    apply(target, self, args) {
+      return call({ op: 'apply', t: targetRef(target), self: encode(self, 'this'), args: encodeArgs(args) });
+    },
+    construct(target, args) {
+      return call({ op: 'construct', t: targetRef(target), args: encodeArgs(args) }) as object;
+    },
+  };
+
+  function encodeDescriptor(descriptor: PropertyDescriptor): EncodedDescriptor {
+    const out: { v?: Encoded; g?: Encoded; s?: Encoded; w?: boolean; e?: boolean; c?: boolean } = {};
+    if ('value' in descriptor) out.v = encode(descriptor.value, 'a property value');
+    if (descriptor.get) out.g = encode(descriptor.get, 'a getter');
+    if (descriptor.set) out.s = encode(descriptor.set, 'a setter');
+    if (descriptor.writable !== undefined) out.w = descriptor.writable;
+    if (descriptor.enumerable !== undefined) out.e = descriptor.enumerable;
+    if (descriptor.configurable !== undefined) out.c = descriptor.configurable;
+    return out;
+  }
+
+  function decodeDescriptor(encoded: EncodedDescriptor): PropertyDescriptor {
+    const out: PropertyDescriptor = {};
+    if ('v' in encoded) out.value = decode(encoded.v as Encoded);
+    if ('g' in encoded) out.get = decode(encoded.g as Encoded) as () => unknown;
+    if ('s' in encoded) out.set = decode(encoded.s as Encoded) as (v: unknown) => void;
+    if ('w' in encoded) out.writable = encoded.w;
+    if ('e' in encoded) out.enumerable = encoded.e;
+    if ('c' in encoded) out.configurable = encoded.c;
+    return out;
+  }
+
+  // ---------------------------------------------------------------- requests from the other side
+
+  function perform(request: Request): unknown {
+    switch (request.op) {
+      case 'get':
+        return Reflect.get(local(request.t), decodeKey(request.k));
+      case 'set':
+        return Reflect.set(local(request.t), decodeKey(request.k), decode(request.v));
+      case 'has':
+        return Reflect.has(local(request.t), decodeKey(request.k));
+      case 'delete':
+        return Reflect.deleteProperty(local(request.t), decodeKey(request.k));
+      case 'keys':
+        // keys that cannot cross (unique symbols) are not shown to the other side
+        return Reflect.ownKeys(local(request.t)).filter(
+          (key) =>
+            typeof key === 'string' ||
+            Symbol.keyFor(key) !== undefined ||
+            WELL_KNOWN_SYMBOLS.some((w) => symbolStatics[w] === key),
+        );
+      case 'describe':
+        return Reflect.getOwnPropertyDescriptor(local(request.t), decodeKey(request.k));
+      case 'define':
+        return Reflect.defineProperty(local(request.t), decodeKey(request.k), decodeDescriptor(request.d));
+      case 'proto':
+        return Reflect.getPrototypeOf(local(request.t));
+      case 'apply': {
+        const target = request.t;
+        const fn =
+          target !== null && typeof target === 'object' && target.$ === 'i' && isSlotMethod(target.p)
+            ? intrinsics.byPath(target.p)
+            : local(target);
+        if (typeof fn !== 'function') throw new TypeError('the target of a call is not a function');
+        return Reflect.apply(fn, decode(request.self), request.args.map(decode));
+      }
+      case 'construct': {
+        const fn = local(request.t);
+        if (typeof fn !== 'function') throw new TypeError('the target of new is not a constructor');
+        return Reflect.construct(fn, request.args.map(decode));
+      }
+      case 'settle': {
+        const pending = remotePromises.get(request.id);
+        const outcome = 'err' in request ? { err: decode(request.err as Encoded) } : { ok: decode(request.ok as Encoded) };
+        if (!pending) {
+          if (settledEarly.has(request.id)) throw new ProtocolError(`promise #${request.id} was settled twice`);
+          const early = 'err' in outcome ? Promise.reject(outcome.err) : Promise.resolve(outcome.ok);
+          early.catch(() => {}); // handled where it is read
+          settledEarly.set(request.id, early);
+          return undefined;
+        }
+        remotePromises.delete(request.id);
+        if ('err' in outcome) pending.reject(outcome.err);
+        else pending.resolve(outcome.ok);
+        return undefined;
+      }
+      case 'release':
+        for (const [id, count] of request.ids) {
+          const entry = exported.get(id);
+          if (!entry) continue;
+          entry.count -= count;
+          if (entry.count <= 0) {
+            exported.delete(id);
+            exportIds.delete(entry.value);
+          }
+        }
+        return undefined;
+      default:
+        throw new ProtocolError(`unknown operation ${JSON.stringify((request as { op?: unknown }).op)}`);
+    }
+  }
+
+  function encodeResult(request: Request, result: unknown): Encoded {
+    if (request.op === 'keys') return (result as (string | symbol)[]).map(encodeKey) as unknown as Encoded;
+    if (request.op === 'describe') {
+      return result === undefined ? { $: 'u' } : (encodeDescriptor(result as PropertyDescriptor) as unknown as Encoded);
+    }
+    return encode(result, 'the result');
+  }
+
+  function receive(request: Request): Reply {
+    try {
+      checkLive();
+      return { ok: encodeResult(request, perform(request)) };
+    } catch (error) {
+      try {
+        return { err: encode(error, 'the thrown value') };
+      } catch (unencodable) {
+        return { err: encode(unencodable, 'the thrown value') };
+      }
+    }
+  }
+
+  function flushReleases(): void {
+    if (revoked || pendingReleases.length === 0) return;
+    const ids = pendingReleases.splice(0);
+    try {
+      send({ op: 'release', ids });
+    } catch {
+      // the other side is gone, and with it what it held
+    }
+  }
+
+  return Object.freeze({
+    receive,
+    // a well-known object is addressed by name, and never released
+    wellKnown: (wellKnownName: string) => makeProxy('o', { $: 'w', n: wellKnownName }),
+    revoke: () => {
+      revoked = true;
+      exported.clear();
+      for (const pending of remotePromises.values())
+        pending.reject(new RevokedError('the membrane was revoked before this promise settled'));
+      remotePromises.clear();
+    },
+    flushReleases,
+    stats: () => ({ exported: exported.size, imported: imported.size, promises: remotePromises.size }),
+  });
+}
+
+const significantDigits = (decimal: string): number =>
+  decimal.replace(/e.*$/i, '').replace(/[-.]/g, '').replace(/^0+/, '').replace(/0+$/, '').length;
+
+function doubleToHex(value: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  let hex = '';
+  for (let i = 0; i < 8; i++) hex += view.getUint8(i).toString(16).padStart(2, '0');
+  return hex;
+}
+
+function hexToDouble(hex: string): number {
+  if (!/^[0-9a-f]{16}$/.test(hex)) throw new ProtocolError(`not the bits of a double: ${JSON.stringify(hex)}`);
+  const view = new DataView(new ArrayBuffer(8));
+  for (let i = 0; i < 8; i++) view.setUint8(i, Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
+  return view.getFloat64(0);
+}
+
+const isDescriptor = (encoded: Encoded): encoded is Encoded & EncodedDescriptor =>
+  encoded !== null && typeof encoded === 'object' && !('$' in encoded);
+
+/** Proxy targets: a function target must be constructible, and strict (no caller/arguments). */
+function makeTarget(kind: Kind): object {
+  if (kind === 'f') {
+    return () => {};
+  }
+  return kind === 'a' ? [] : {};
+}
