@@ -1,3 +1,4 @@
 import { packageTestConfig } from '../../vitest.base.mjs';
 
-export default packageTestConfig();
+// --expose-gc: the lifetime tests collect the host's garbage on purpose.
+export default packageTestConfig({ execArgv: ['--expose-gc'] });

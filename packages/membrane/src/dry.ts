@@ -17,6 +17,7 @@ export interface ControlChannel {
   evaluateScript(source: string): unknown;
   evaluateCommonJsModule(source: string, filename: string, require?: (specifier: string) => unknown): unknown;
   defineGlobals(endowments: Readonly<Record<string, unknown>>): void;
+  stats(): MembraneStats;
 }
 
 export interface Membrane {
@@ -32,7 +33,8 @@ export interface Membrane {
   revoke(): void;
   /** Sends the releases of guest proxies the host's collector has taken. */
   flushReleases(): void;
-  stats(): MembraneStats;
+  /** The host's tables, and the guest's. */
+  stats(): { readonly dry: MembraneStats; readonly wet: MembraneStats };
 }
 
 let hostIntrinsics: Intrinsics | undefined;
@@ -66,6 +68,9 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     guestGlobal: side.wellKnown('globalThis') as Record<string | symbol, unknown>,
     revoke: () => side.revoke(),
     flushReleases: () => side.flushReleases(),
-    stats: () => side.stats(),
+    stats: () => {
+      const wet = control.stats();
+      return { dry: side.stats(), wet: { exported: wet.exported, imported: wet.imported, promises: wet.promises } };
+    },
   });
 }

@@ -3,7 +3,7 @@
 import { connectGuest } from '@xsb/channel';
 import { collectIntrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
-import { makeMembraneSide } from './side.js';
+import { type MembraneStats, makeMembraneSide } from './side.js';
 
 /** The pump's string codec (see @xsb/xs-wasm's Machine.connect): XS has no TextEncoder. */
 interface Codec {
@@ -46,6 +46,10 @@ export function connectWet(send: (buffer: ArrayBuffer) => ArrayBuffer, codec: Co
         });
       wrapper.call(module.exports, module.exports, requireModule, module, file, dirname);
       return module.exports;
+    },
+    /** The wet side's tables, for the host to watch. */
+    stats(): MembraneStats {
+      return side.stats();
     },
     /** Installs host-given values as guest globals. */
     defineGlobals(endowments: Record<string, unknown>): void {

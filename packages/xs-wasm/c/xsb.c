@@ -968,6 +968,19 @@ XSB_API int32_t xsb_call(xsbMachine* m, uint32_t argc)
 	return xsb_enter(m, xsb_call_body, &argc);
 }
 
+static void xsb_collect_body(txMachine* the, xsbMachine* m, void* data)
+{
+	fxCollectGarbage(the);
+}
+
+/* A full collection at a point the embedder chooses. Unlike the collections allocation triggers,
+   it lets WeakRef targets go (XS keeps them strong otherwise, so that when the collector happens
+   to run never shows), and the FinalizationRegistry callbacks then run in the job checkpoint. */
+XSB_API int32_t xsb_collect(xsbMachine* m)
+{
+	return xsb_enter(m, xsb_collect_body, NULL);
+}
+
 XSB_API int32_t xsb_release(xsbMachine* m, uint32_t handle)
 {
 	return xsb_enter(m, xsb_release_body, &handle);

@@ -234,6 +234,17 @@ export class Machine implements Disposable, HandleOwner {
     return bytes;
   }
 
+  /**
+   * Collects the guest's garbage now. Collections the guest's allocations trigger keep WeakRef
+   * targets alive (so that when they run cannot change what the guest sees); this one lets them
+   * go, so call it at points of your choosing (the same points on replay) to let the guest's
+   * WeakRefs and FinalizationRegistry callbacks see what became garbage.
+   */
+  collectGarbage(): void {
+    const pointer = this.#live();
+    this.#check(this.#instance.enter(pointer, () => this.#instance.exports.xsb_collect(pointer)));
+  }
+
   /** @internal */
   release(id: number): void {
     const pointer = this.#pointer;

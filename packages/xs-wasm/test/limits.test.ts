@@ -171,3 +171,18 @@ describe('the stack', () => {
     expect(greedy.createMachine().evaluate('6 * 7')).toBe(42);
   });
 });
+
+describe('garbage', () => {
+  it('lets WeakRefs go only in collections the host asks for', async () => {
+    const m = xs.createMachine();
+    m.evaluate(
+      'var refs = []; var finalized = 0; var registry = new FinalizationRegistry(() => finalized++); for (let i = 0; i < 100; i++) { const o = { i }; refs.push(new WeakRef(o)); registry.register(o, i); }',
+    );
+    m.evaluate('{ let a = []; for (let i = 0; i < 100000; i++) a.push({ i }); }');
+    expect(m.evaluate('refs.filter((r) => r.deref()).length')).toBe(100);
+    m.collectGarbage();
+    expect(m.evaluate('refs.filter((r) => r.deref()).length')).toBe(0);
+    expect(m.evaluate('finalized')).toBe(100);
+    m.dispose();
+  });
+});
