@@ -1,17 +1,21 @@
 // Runs the workloads on xsb in wasm (through the TypeScript API, in this process) and on the same
 // XS sources and glue built natively (native/xsb-native, a fresh child process per round),
-// interleaved round by round so that machine noise hits both alike. Prints a markdown table of
-// medians and writes it to RESULTS.md.
+// interleaved round by round so that machine noise hits both alike. Then the membrane's workloads
+// (membrane.ts) on xsb and on quickjs-emscripten, both in this process, interleaved the same way.
+// Prints two markdown tables of medians and writes them to RESULTS.md.
 //
-// Usage (from bench/, after `node native/build.mjs`):
-//   node --import ./scripts/register-ts.mjs src/bench.ts [--rounds N]
+// Usage (from bench/, after `node native/build.mjs` and `pnpm --filter @xsb/membrane build:wet`):
+//   node --conditions=source --import ./scripts/register-ts.mjs src/bench.ts [--rounds N]
+// (--conditions=source: the workspace packages load from their TypeScript sources, one copy each.)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { bootScript } from '../../packages/xs-wasm/src/boot.js';
-import { type Engine, Handle, loadEngineSync } from '../../packages/xs-wasm/src/node.js';
+import { type Engine, Handle, loadEngineSync } from '@xsb/xs-wasm';
+import { newQuickJSWASMModule, RELEASE_SYNC } from 'quickjs-emscripten';
+import { type MembraneMetric, type MembraneRound, quickjsRound, xsbRound } from './membrane.js';
 import * as w from './workloads.js';
 
 type Metric = 'fib' | 'loop' | 'create' | 'deliver' | 'send';
@@ -23,6 +27,12 @@ const rows: { metric: Metric; label: string; unit: 'ms' | 'µs' }[] = [
   { metric: 'create', label: 'machine create + boot script + dispose, per machine', unit: 'ms' },
   { metric: 'deliver', label: `host → guest deliver round trip (${w.MESSAGE_SIZE} B in, ${w.REPLY_SIZE} B reply)`, unit: 'µs' },
   { metric: 'send', label: `guest → host send round trip (${w.MESSAGE_SIZE} B out, ${w.REPLY_SIZE} B reply)`, unit: 'µs' },
+];
+
+const membraneRows: { metric: MembraneMetric; label: string }[] = [
+  { metric: 'hostCalls', label: 'host → guest call, two numbers in, a number back' },
+  { metric: 'guestCalls', label: 'guest → host call, two numbers in, a number back' },
+  { metric: 'properties', label: `reading a guest object's properties from the host (${w.PROPERTIES.toLocaleString('en')} keys), per property` },
 ];
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
@@ -117,6 +127,9 @@ const wasmBytes = readFileSync(wasmFile);
 const t = performance.now();
 const engine = loadEngineSync(wasmBytes);
 const engineMs = performance.now() - t;
+const tq = performance.now();
+const quickjs = await newQuickJSWASMModule(RELEASE_SYNC);
+const quickjsMs = performance.now() - tq;
 
 const results: { wasm: Round[]; native: Round[] } = { wasm: [], native: [] };
 // Round 0 warms up both sides (V8's tiers, the page cache) and is not counted.
@@ -136,6 +149,27 @@ for (let r = 0; r <= rounds; r++) {
   );
 }
 
+const membraneResults: { xsb: MembraneRound[]; quickjs: MembraneRound[] } = { xsb: [], quickjs: [] };
+for (let r = 0; r <= rounds; r++) {
+  const order = r % 2 ? (['xsb', 'quickjs'] as const) : (['quickjs', 'xsb'] as const);
+  const done: Partial<Record<'xsb' | 'quickjs', MembraneRound>> = {};
+  for (const side of order) {
+    const round = side === 'xsb' ? xsbRound(engine) : quickjsRound(quickjs);
+    for (const [metric, value] of Object.entries(round.values)) {
+      const expected = w.expectedMembrane[metric as MembraneMetric];
+      if (value !== expected) throw new Error(`${side} computed ${value} for ${metric}, expected ${expected}`);
+    }
+    done[side] = round;
+    if (r > 0) membraneResults[side].push(round);
+  }
+  console.error(
+    `membrane ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}: ${membraneRows
+      .map(({ metric }) => `${metric} ${fmt(done.xsb![metric])}/${fmt(done.quickjs![metric])} µs`)
+      .join(', ')} (xsb/quickjs)`,
+  );
+}
+
+const range = (values: number[]) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`;
 const table = [
   '| workload | wasm median | native median | ratio wasm/native | range wasm; native |',
   '|---|---:|---:|---:|---|',
@@ -143,8 +177,18 @@ const table = [
     const wasm = results.wasm.map((round) => round[metric]);
     const native = results.native.map((round) => round[metric]);
     const ratio = median(wasm) / median(native);
-    const range = (values: number[]) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`;
     return `| ${label} | ${fmt(median(wasm))} ${unit} | ${fmt(median(native))} ${unit} | ${ratio.toFixed(2)}× | ${range(wasm)}; ${range(native)} ${unit} |`;
+  }),
+].join('\n');
+
+const membraneTable = [
+  '| workload | xsb median | quickjs median | ratio xsb/quickjs | range xsb; quickjs |',
+  '|---|---:|---:|---:|---|',
+  ...membraneRows.map(({ metric, label }) => {
+    const xsb = membraneResults.xsb.map((round) => round[metric]);
+    const qjs = membraneResults.quickjs.map((round) => round[metric]);
+    const ratio = median(xsb) / median(qjs);
+    return `| ${label} | ${fmt(median(xsb))} µs | ${fmt(median(qjs))} µs | ${ratio.toFixed(2)}× | ${range(xsb)}; ${range(qjs)} µs |`;
   }),
 ].join('\n');
 
@@ -163,16 +207,36 @@ const notes = [
   `- Load average at start: ${loadAtStart}; total run ${((performance.now() - started) / 1000).toFixed(0)} s.`,
 ].join('\n');
 
+const quickjsVersion = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../node_modules/quickjs-emscripten/package.json', import.meta.url)), 'utf8'),
+).version;
+const membraneNotes = [
+  `- xsb: a fresh machine per round with the membrane attached (attachMembrane from @xsb/membrane); the host calls \`membrane.evaluateScript('${w.add}')\` ${w.HOST_CALLS.toLocaleString('en')} times, the guest calls a host function installed with defineGlobals ${w.GUEST_CALLS.toLocaleString('en')} times from one evaluateScript loop (the time of the whole evaluation, divided), and the host reads each of ${w.PROPERTIES.toLocaleString('en')} properties of a guest object through its proxy once, with keys made on the host side.`,
+  `- quickjs-emscripten ${quickjsVersion}, its release-sync build (newQuickJSWASMModule(RELEASE_SYNC)), a fresh context per round: vm.callFunction on a function handle with two vm.newNumber arguments, vm.getNumber on the result, every handle disposed; a vm.newFunction host function set on the global and called from an evalCode loop; vm.getProp on the object's handle for each key, vm.getNumber and dispose. Module load: ${fmt(quickjsMs)} ms.`,
+  \`- Both sides evaluate the same guest sources (src/workloads.ts), check what they computed, and run back to back in this process, alternating which goes first; medians of ${rounds} rounds after one warm-up round.\`,
+  '- Reference figures (the issue): quickjs-emscripten was measured here earlier at 2.4 µs per host → guest call and 6.3 µs per guest → host call; the goal for xsb is at most 1 µs host → guest and 1.5 µs guest → host.',
+].join('\n');
+
 const cpu = cpus();
-const markdown = `# xsb benchmark: wasm against native
+const markdown = `# xsb benchmark: wasm against native, and the membrane against quickjs-emscripten
 
 Measured ${new Date().toISOString()} with \`pnpm bench\` (root; runs \`pnpm --filter @xsb/bench bench\`:
-\`node native/build.mjs && node --enable-source-maps --import ./scripts/register-ts.mjs src/bench.ts\` in bench/).
+\`pnpm --filter @xsb/membrane build:wet && node native/build.mjs && node --enable-source-maps --conditions=source --import ./scripts/register-ts.mjs src/bench.ts\` in bench/).
 Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}.
+
+## wasm against native
 
 ${table}
 
 ${notes}
+
+## The membrane against quickjs-emscripten
+
+Per operation.
+
+${membraneTable}
+
+${membraneNotes}
 `;
 writeFileSync(resultsFile, markdown);
-console.log(`\n${table}\n\n${notes}\n\nWritten to ${resultsFile.replace(benchDir, 'bench/')}`);
+console.log(`\n${table}\n\n${notes}\n\n${membraneTable}\n\n${membraneNotes}\n\nWritten to ${resultsFile.replace(benchDir, 'bench/')}`);

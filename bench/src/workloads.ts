@@ -32,3 +32,38 @@ export const send = `(function () {
 })()`;
 
 export const expected = { fib: 196418, loop: (LOOP_N * (LOOP_N - 1)) / 2 };
+
+// The membrane against quickjs-emscripten: the same guest sources on both sides, run with
+// evaluateScript on xsb's membrane and evalCode on a QuickJS context.
+
+/** Host → guest calls per round. */
+export const HOST_CALLS = 2_000;
+/** Guest → host calls per round, one guest loop. */
+export const GUEST_CALLS = 2_000;
+/** Properties of the guest object the host reads, each once per round. */
+export const PROPERTIES = 10_000;
+
+/** A guest function the host calls with two numbers. */
+export const add = '(a, b) => a + b';
+/** Calls the host's hostAdd GUEST_CALLS times; completes with the sum of the results. */
+export const callHost = `(() => {
+  let s = 0;
+  for (let i = 0; i < ${GUEST_CALLS}; i++) s += hostAdd(i, 2);
+  return s;
+})()`;
+/** A guest object with PROPERTIES keys, k0 = 0 … k9999 = 9999. */
+export const object = `(() => {
+  const o = {};
+  for (let i = 0; i < ${PROPERTIES}; i++) o['k' + i] = i;
+  return o;
+})()`;
+/** The keys the host reads, made on the host side for both engines. */
+export const keys = Array.from({ length: PROPERTIES }, (_, i) => `k${i}`);
+
+/** Sum of i + 2 for i below n, what the host → guest loop and callHost both add up. */
+const sumPlusTwo = (n: number) => (n * (n - 1)) / 2 + 2 * n;
+export const expectedMembrane = {
+  hostCalls: sumPlusTwo(HOST_CALLS),
+  guestCalls: sumPlusTwo(GUEST_CALLS),
+  properties: (PROPERTIES * (PROPERTIES - 1)) / 2,
+};

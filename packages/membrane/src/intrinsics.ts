@@ -2,65 +2,10 @@
 // intrinsic by name and the other side substitutes its own of that name, so the host's Function,
 // Object.prototype and the like can never be reached, called or changed from the guest (nor the
 // guest's from the host).
+import { ECMASCRIPT_GLOBALS } from '@xsb/xs-wasm/globals';
 
-/** ECMAScript's global names that both a host and XS have: the roots of the walk. */
-const ROOTS = [
-  'AggregateError',
-  'Array',
-  'ArrayBuffer',
-  'Atomics',
-  'BigInt',
-  'BigInt64Array',
-  'BigUint64Array',
-  'Boolean',
-  'DataView',
-  'Date',
-  'Error',
-  'EvalError',
-  'FinalizationRegistry',
-  'Float32Array',
-  'Float64Array',
-  'Function',
-  'Int16Array',
-  'Int32Array',
-  'Int8Array',
-  'JSON',
-  'Map',
-  'Math',
-  'Number',
-  'Object',
-  'Promise',
-  'Proxy',
-  'RangeError',
-  'ReferenceError',
-  'Reflect',
-  'RegExp',
-  'Set',
-  'SharedArrayBuffer',
-  'String',
-  'Symbol',
-  'SyntaxError',
-  'TypeError',
-  'URIError',
-  'Uint16Array',
-  'Uint32Array',
-  'Uint8Array',
-  'Uint8ClampedArray',
-  'WeakMap',
-  'WeakRef',
-  'WeakSet',
-  'decodeURI',
-  'decodeURIComponent',
-  'encodeURI',
-  'encodeURIComponent',
-  'escape',
-  'eval',
-  'isFinite',
-  'isNaN',
-  'parseFloat',
-  'parseInt',
-  'unescape',
-];
+/** The walk starts from the ECMAScript globals (not globalThis: the host's has more). */
+const ROOTS = ECMASCRIPT_GLOBALS.filter((name) => name !== 'globalThis');
 
 /** Intrinsics no global property leads to, reached from values only the engine can make. */
 function hiddenRoots(): [string, unknown][] {

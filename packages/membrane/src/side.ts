@@ -601,10 +601,11 @@ function hexToDouble(hex: string): number {
 const isDescriptor = (encoded: Encoded): encoded is Encoded & EncodedDescriptor =>
   encoded !== null && typeof encoded === 'object' && !('$' in encoded);
 
-/** Proxy targets: a function target must be constructible, and strict (no caller/arguments). */
+/** Proxy targets: a function target must be constructible, and strict (modules and the wet bundle are), so it has no caller or arguments. */
 function makeTarget(kind: Kind): object {
   if (kind === 'f') {
-    return () => {};
+    // biome-ignore lint/complexity/useArrowFunction: only a constructor lets `new` reach the construct trap
+    return function () {};
   }
   return kind === 'a' ? [] : {};
 }

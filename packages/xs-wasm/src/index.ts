@@ -1,4 +1,4 @@
-export { ECMASCRIPT_GLOBALS } from './boot.js';
+export { ECMASCRIPT_GLOBALS } from './globals.js';
 export { decodeCesu8, encodeCesu8 } from './cesu8.js';
 export { Engine, type EngineOptions, loadEngine, type WasmSource } from './engine.js';
 export * as errors from './errors.js';
