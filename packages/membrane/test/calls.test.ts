@@ -34,11 +34,13 @@ describe('calls', () => {
     const { membrane } = await guest();
     const modules: Record<string, string> = {
       './math.js': 'exports.square = (x) => x * x;',
-      './main.js': 'const { square } = require("./math.js"); module.exports = { area: (r) => 3 * square(r), file: __filename, dir: __dirname };',
+      './main.js':
+        'const { square } = require("./math.js"); module.exports = { area: (r) => 3 * square(r), file: __filename, dir: __dirname };',
     };
     const cache = new Map<string, unknown>();
     const require = (specifier: string): unknown => {
-      if (!cache.has(specifier)) cache.set(specifier, membrane.evaluateCommonJsModule(modules[specifier]!, `/app/${specifier.slice(2)}`, require));
+      if (!cache.has(specifier))
+        cache.set(specifier, membrane.evaluateCommonJsModule(modules[specifier]!, `/app/${specifier.slice(2)}`, require));
       return cache.get(specifier);
     };
     const main = membrane.evaluateCommonJsModule(modules['./main.js']!, '/app/main.js', require) as {

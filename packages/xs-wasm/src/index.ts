@@ -1,4 +1,3 @@
-export { ECMASCRIPT_GLOBALS } from './globals.js';
 export { decodeCesu8, encodeCesu8 } from './cesu8.js';
 export { Engine, type EngineOptions, loadEngine, type WasmSource } from './engine.js';
 export * as errors from './errors.js';
@@ -16,6 +15,7 @@ export {
   SnapshotError,
   XsbError,
 } from './errors.js';
+export { ECMASCRIPT_GLOBALS } from './globals.js';
 export { Handle } from './handle.js';
 export { type GuestValue, Machine, type MachineOptions, type MessageHandler, type MeterOptions } from './machine.js';
 export type { GuestPrimitive, HandleKind } from './wire.js';
