@@ -12,9 +12,9 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { bootScript } from '../../packages/xs-wasm/src/boot.js';
 import { type Engine, Handle, loadEngineSync } from '@xsb/xs-wasm';
 import { newQuickJSWASMModule, RELEASE_SYNC } from 'quickjs-emscripten';
+import { bootScript } from '../../packages/xs-wasm/src/boot.js';
 import { type MembraneMetric, type MembraneRound, quickjsRound, xsbRound } from './membrane.js';
 import * as w from './workloads.js';
 
@@ -32,7 +32,10 @@ const rows: { metric: Metric; label: string; unit: 'ms' | 'µs' }[] = [
 const membraneRows: { metric: MembraneMetric; label: string }[] = [
   { metric: 'hostCalls', label: 'host → guest call, two numbers in, a number back' },
   { metric: 'guestCalls', label: 'guest → host call, two numbers in, a number back' },
-  { metric: 'properties', label: `reading a guest object's properties from the host (${w.PROPERTIES.toLocaleString('en')} keys), per property` },
+  {
+    metric: 'properties',
+    label: `reading a guest object's properties from the host (${w.PROPERTIES.toLocaleString('en')} keys), per property`,
+  },
 ];
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
@@ -211,9 +214,9 @@ const quickjsVersion = JSON.parse(
   readFileSync(fileURLToPath(new URL('../node_modules/quickjs-emscripten/package.json', import.meta.url)), 'utf8'),
 ).version;
 const membraneNotes = [
-  `- xsb: a fresh machine per round with the membrane attached (attachMembrane from @xsb/membrane); the host calls \`membrane.evaluateScript('${w.add}')\` ${w.HOST_CALLS.toLocaleString('en')} times, the guest calls a host function installed with defineGlobals ${w.GUEST_CALLS.toLocaleString('en')} times from one evaluateScript loop (the time of the whole evaluation, divided), and the host reads each of ${w.PROPERTIES.toLocaleString('en')} properties of a guest object through its proxy once, with keys made on the host side.`,
-  `- quickjs-emscripten ${quickjsVersion}, its release-sync build (newQuickJSWASMModule(RELEASE_SYNC)), a fresh context per round: vm.callFunction on a function handle with two vm.newNumber arguments, vm.getNumber on the result, every handle disposed; a vm.newFunction host function set on the global and called from an evalCode loop; vm.getProp on the object's handle for each key, vm.getNumber and dispose. Module load: ${fmt(quickjsMs)} ms.`,
-  \`- Both sides evaluate the same guest sources (src/workloads.ts), check what they computed, and run back to back in this process, alternating which goes first; medians of ${rounds} rounds after one warm-up round.\`,
+  `- xsb: a fresh machine per round with the membrane attached (attachMembrane from @xsb/membrane); the host calls the proxy of \`membrane.evaluateScript('${w.add}')\` ${w.HOST_CALLS.toLocaleString('en')} times, the guest calls a host function installed with defineGlobals ${w.GUEST_CALLS.toLocaleString('en')} times from one evaluateScript loop (the time of the whole evaluation, divided), and the host reads each of ${w.PROPERTIES.toLocaleString('en')} properties of a guest object through its proxy once, with keys made on the host side.`,
+  `- quickjs-emscripten ${quickjsVersion}, its release-sync build (newQuickJSWASMModule(RELEASE_SYNC)), a fresh context per round: vm.callFunction on a function handle with two vm.newNumber arguments, vm.getNumber on the result, every handle disposed; a vm.newFunction host function set on the global and called from one evalCode loop (likewise timed whole); vm.getProp on the object's handle for each key, vm.getNumber and dispose. Module load: ${fmt(quickjsMs)} ms.`,
+  `- Both sides evaluate the same guest sources (src/workloads.ts), check what they computed, and run back to back in this process, alternating which goes first; medians of ${rounds} rounds after one warm-up round.`,
   '- Reference figures (the issue): quickjs-emscripten was measured here earlier at 2.4 µs per host → guest call and 6.3 µs per guest → host call; the goal for xsb is at most 1 µs host → guest and 1.5 µs guest → host.',
 ].join('\n');
 
@@ -239,4 +242,4 @@ ${membraneTable}
 ${membraneNotes}
 `;
 writeFileSync(resultsFile, markdown);
-console.log(`\n${table}\n\n${notes}\n\n${membraneTable}\n\n${membraneNotes}\n\nWritten to ${resultsFile.replace(benchDir, 'bench/')}`);
+console.log(`\n${markdown}\nWritten to ${resultsFile.replace(benchDir, 'bench/')}`);

@@ -46,7 +46,6 @@ export function quickjsRound(quickjs: QuickJSWASMModule): MembraneRound {
   const vm = quickjs.newContext();
   const round = { values: {} } as MembraneRound;
   let t: number;
-  let finished = false;
   try {
     const add = vm.unwrapResult(vm.evalCode(w.add));
     let sum = 0;
@@ -85,13 +84,12 @@ export function quickjsRound(quickjs: QuickJSWASMModule): MembraneRound {
     round.properties = perOperation(t, w.PROPERTIES);
     round.values.properties = sum;
     object.dispose();
-    finished = true;
-  } finally {
+  } catch (error) {
     try {
-      vm.dispose(); // throws if a handle above was left undisposed
-    } catch (error) {
-      if (finished) throw error; // otherwise the error that interrupted the round matters more
-    }
+      vm.dispose();
+    } catch {} // handles left behind by the interruption: the error that caused it matters more
+    throw error;
   }
+  vm.dispose(); // throws if a handle above was left undisposed
   return round;
 }

@@ -37,9 +37,9 @@ export const expected = { fib: 196418, loop: (LOOP_N * (LOOP_N - 1)) / 2 };
 // evaluateScript on xsb's membrane and evalCode on a QuickJS context.
 
 /** Host → guest calls per round. */
-export const HOST_CALLS = 2_000;
+export const HOST_CALLS = 10_000;
 /** Guest → host calls per round, one guest loop. */
-export const GUEST_CALLS = 2_000;
+export const GUEST_CALLS = 10_000;
 /** Properties of the guest object the host reads, each once per round. */
 export const PROPERTIES = 10_000;
 
