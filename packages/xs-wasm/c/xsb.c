@@ -91,6 +91,9 @@ struct xsbMachineRecord {
 	txSlot* stackFloor;        /* the real bottom of the XS stack, below the reserve */
 	txSlot* root;              /* [receiver, handles, free handle ids], the first slot pushed */
 	int reserveInUse;
+	int runningJobs;           /* the job checkpoint is running; the scratch holds the call's result */
+	int scratchSaved;          /* a job has sent, so the result waits in savedScratch */
+	uint8_t* savedScratch;     /* allocated the first time a job sends, kept until dispose */
 };
 
 XSB_IMPORT int32_t xsb_host_message(uint32_t machine, uint32_t length);
@@ -455,15 +458,29 @@ static void xsb_describe_undescribable(txMachine* the)
    aside meanwhile. */
 static void xsb_run_jobs(txMachine* the, xsbMachine* m)
 {
-	/* kept in the heap, so that an abort in a job leaks nothing */
-	mxPushUndefined();
-	fxArrayBuffer(the, the->stack, gScratch, XSB_SCRATCH_SIZE, -1);
+	m->runningJobs = 1;
+	m->scratchSaved = 0;
 	while (m->promiseJobs) {
 		m->promiseJobs = 0;
 		fxRunPromiseJobs(the);
 	}
-	c_memcpy(gScratch, fxToArrayBuffer(the, the->stack), XSB_SCRATCH_SIZE);
-	mxPop();
+	m->runningJobs = 0;
+	if (m->scratchSaved)
+		c_memcpy(gScratch, m->savedScratch, XSB_SCRATCH_SIZE);
+}
+
+/* Before a job's message overwrites the scratch, the call's result is set aside (once). */
+static void xsb_protect_result(txMachine* the, xsbMachine* m)
+{
+	if (!m->runningJobs || m->scratchSaved)
+		return;
+	if (!m->savedScratch) {
+		m->savedScratch = malloc(XSB_SCRATCH_SIZE);
+		if (!m->savedScratch)
+			fxAbort(the, XS_NOT_ENOUGH_MEMORY_EXIT);
+	}
+	c_memcpy(m->savedScratch, gScratch, XSB_SCRATCH_SIZE);
+	m->scratchSaved = 1;
 }
 
 static void xsb_jobs_body(txMachine* the, xsbMachine* m, void* data)
@@ -546,6 +563,7 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 			m->abortStatus = 0;
 	}
 	if (--m->depth == 0) {
+		m->runningJobs = 0; /* in case an abort left the checkpoint */
 		m->meterUsed += (double)(the->meterIndex - m->meterMark);
 		fxEndMetering(the);
 		xsb_rearm_reserve(m);
@@ -567,6 +585,7 @@ static void xsb_send(txMachine* the)
 	length = (uint32_t)xsGetArrayBufferLength(xsArg(0));
 	if (length > XSB_SCRATCH_SIZE)
 		mxRangeError("message of %u bytes exceeds the %u-byte scratch region", length, XSB_SCRATCH_SIZE);
+	xsb_protect_result(the, m);
 	c_memcpy(gScratch, xsToArrayBuffer(xsArg(0)), length);
 	reply = xsb_host_message(m->id, length);
 	if (m->abortStatus)
@@ -835,14 +854,13 @@ XSB_API void xsb_set_stack_budget(uint32_t bytes)
 XSB_API xsbMachine* xsb_machine_create(double memoryLimit, uint32_t stackCount)
 {
 	xsCreation creation = {
-		/* XS collects whenever its chunk blocks or slot heap fill up, and grows them only when a
-		   collection frees too little: with less headroom than this, small machines spent most
-		   of their time collecting (JSON.parse/stringify of a small message: 30 µs instead of
-		   3 µs natively), and with more, an idle machine would pass 1 MB. */
-		128 * 1024,    /* initialChunkSize */
-		128 * 1024,    /* incrementalChunkSize */
-		4096,          /* initialHeapCount */
-		4096,          /* incrementalHeapCount */
+		/* Small on purpose: an idle machine stays well under 1 MB. Larger headroom (128 KiB,
+		   4,096 slots) made JSON 10x faster in native microbenchmarks but membrane calls 2.5x
+		   slower in wasm, unexplained yet: see bench/NOTES.md. */
+		32 * 1024,     /* initialChunkSize */
+		32 * 1024,     /* incrementalChunkSize */
+		2048,          /* initialHeapCount */
+		1024,          /* incrementalHeapCount */
 		(txInteger)stackCount + XSB_STACK_RESERVE_SLOTS,
 		2048,          /* initialKeyCount */
 		1024,          /* incrementalKeyCount */
@@ -899,6 +917,7 @@ XSB_API int32_t xsb_machine_dispose(xsbMachine* m)
 		return XSB_BUSY;
 	m->the->stackBottom = m->stackFloor;
 	fxDeleteMachine(m->the);
+	free(m->savedScratch);
 	free(m);
 	return XSB_OK;
 }
