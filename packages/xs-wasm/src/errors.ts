@@ -51,13 +51,13 @@ export class MachineBusyError extends XsbError {
 /** A message or value does not fit in the scratch region. */
 export class MessageTooLargeError extends XsbError {
   override name = 'MessageTooLargeError';
+  /** `size` is undefined when the guest's reply was refused before the host could measure it. */
   constructor(
-    readonly size: number,
+    readonly size: number | undefined,
     readonly limit: number,
   ) {
-    super(
-      `a message of ${size} bytes exceeds the ${limit}-byte scratch region; split it (the channel package frames large messages)`,
-    );
+    const what = size === undefined ? "the guest's reply" : `a message of ${size} bytes`;
+    super(`${what} exceeds the ${limit}-byte scratch region; split it (the channel package frames large messages)`);
   }
 }
 

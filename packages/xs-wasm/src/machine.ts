@@ -301,7 +301,7 @@ export class Machine implements Disposable, HandleOwner {
       case XSB_DEAD:
         throw new MachineDeadError(this.deathReason ?? 'fatal');
       case XSB_TOO_LARGE:
-        throw new MessageTooLargeError(Number.NaN, this.#instance.scratchSize);
+        throw new MessageTooLargeError(undefined, this.#instance.scratchSize);
       case XSB_BUSY:
         throw new MachineBusyError('snapshot() needs the machine idle: call it after the current call returns');
       case XSB_NO_PORT:
