@@ -394,7 +394,7 @@ export interface GuestConnection {
 }
 
 /** An ArrayBuffer of exactly these bytes; no copy when they fill their buffer, as frames the channel makes do. */
-const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => {
+export const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => {
   const { buffer } = bytes;
   if (!(buffer instanceof ArrayBuffer)) return bytes.slice().buffer;
   if (bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) return buffer;

@@ -5,6 +5,7 @@ export {
   type GuestChannelOptions,
   type GuestConnection,
   makeChannel,
+  toArrayBuffer,
 } from './channel.js';
 export * as errors from './errors.js';
 export { ChannelError, ChannelOptionsError, FrameError, MessageTooLargeError } from './errors.js';

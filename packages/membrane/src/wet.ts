@@ -1,6 +1,6 @@
 // The guest's side, bundled (scripts/build-wet.mjs) into a script every machine evaluates at
 // creation, so it is part of every snapshot. `connectWet` is the factory given to connect().
-import { connectGuest } from '@xsb/channel';
+import { connectGuest, toArrayBuffer } from '@xsb/channel';
 import { collectIntrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
 import { type MembraneStats, makeMembraneSide } from './side.js';
@@ -19,14 +19,7 @@ export function connectWet(send: (buffer: ArrayBuffer) => ArrayBuffer, codec: Co
   const global = globalThis;
 
   const toBytes = (value: unknown): Uint8Array => new Uint8Array(codec.encode(stringify(value)));
-  const fromBytes = (bytes: Uint8Array): unknown =>
-    parse(
-      codec.decode(
-        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-          ? (bytes.buffer as ArrayBuffer)
-          : bytes.slice().buffer,
-      ),
-    );
+  const fromBytes = (bytes: Uint8Array): unknown => parse(codec.decode(toArrayBuffer(bytes)));
 
   const controlChannel = Object.freeze({
     /** Runs a script in the guest's global scope; returns its completion value. */

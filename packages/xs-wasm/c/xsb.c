@@ -42,7 +42,7 @@ enum {
 	XSB_TOO_LARGE = -4,    /* a reply did not fit in the scratch region */
 	XSB_BUSY = -5,         /* the operation needs the machine idle (not inside a call) */
 	XSB_NO_PORT = -6,      /* no receiver was connected */
-	XSB_BAD_INPUT = -7,    /* the embedder passed bytes the glue could not decode */
+	XSB_NO_SNAPSHOT = -7,  /* XS could not write a snapshot of this machine */
 };
 
 /* Why a machine died. */
@@ -1047,7 +1047,7 @@ XSB_API int32_t xsb_snapshot(xsbMachine* m)
 	the->stackBottom = m->stackFloor + (m->reserveInUse ? 0 : XSB_STACK_RESERVE_SLOTS);
 	if (!written) {
 		free(buffer.data);
-		return XSB_BAD_INPUT;
+		return XSB_NO_SNAPSHOT;
 	}
 	xsb_write_u32(0, (uint32_t)(uintptr_t)buffer.data);
 	xsb_write_u32(4, (uint32_t)buffer.length);

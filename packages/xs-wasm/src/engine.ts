@@ -50,7 +50,7 @@ export class Engine {
     return this.#shared;
   }
 
-  /** Bytes of wasm linear memory held by this engine's instances (it grows, never shrinks). */
+  /** Bytes of linear memory of the shared instance (it grows, never shrinks); 0 with isolated instances. */
   get wasmMemoryBytes(): number {
     return this.#shared?.exports.memory.buffer.byteLength ?? 0;
   }

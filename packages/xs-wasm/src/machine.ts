@@ -9,6 +9,7 @@ import {
   MessageTooLargeError,
   MeterExhaustedError,
   NotConnectedError,
+  SnapshotError,
   XsbError,
 } from './errors.js';
 import {
@@ -23,6 +24,7 @@ import {
   XSB_DEATH_STACK,
   XSB_METER,
   XSB_NO_PORT,
+  XSB_NO_SNAPSHOT,
   XSB_THROWN,
   XSB_TOO_LARGE,
 } from './ffi.js';
@@ -194,7 +196,7 @@ export class Machine implements Disposable, HandleOwner {
   call(fn: Handle, thisArg: GuestValue = undefined, ...args: readonly GuestValue[]): GuestValue {
     const pointer = this.#live();
     const writer = new ScratchWriter(this.#instance);
-    for (const value of [fn, thisArg, ...args]) writer.write(this.#ref(value));
+    for (const value of [fn, thisArg, ...args]) writer.write(this.#owned(value));
     const status = this.#instance.enter(pointer, () => this.#instance.exports.xsb_call(pointer, args.length));
     return this.#result(status);
   }
@@ -207,7 +209,7 @@ export class Machine implements Disposable, HandleOwner {
    */
   connect(factory: Handle): void {
     const pointer = this.#live();
-    new ScratchWriter(this.#instance).write(this.#ref(factory));
+    new ScratchWriter(this.#instance).write(this.#owned(factory));
     this.#check(this.#instance.enter(pointer, () => this.#instance.exports.xsb_connect(pointer)));
   }
 
@@ -266,7 +268,8 @@ export class Machine implements Disposable, HandleOwner {
     this.dispose();
   }
 
-  #ref(value: GuestValue): GuestPrimitive | Handle {
+  /** The value itself, once any handle in it is checked to be live and this machine's. */
+  #owned(value: GuestValue): GuestPrimitive | Handle {
     if (value instanceof Handle && !value.ownedBy(this)) {
       throw new XsbError(
         value.disposed ? `a disposed ${value.kind} handle was passed` : 'a handle of another machine was passed',
@@ -306,6 +309,8 @@ export class Machine implements Disposable, HandleOwner {
         throw new MachineBusyError('snapshot() needs the machine idle: call it after the current call returns');
       case XSB_NO_PORT:
         throw new NotConnectedError();
+      case XSB_NO_SNAPSHOT:
+        throw new SnapshotError('XS could not write a snapshot of this machine (out of memory while writing it)');
       default:
         throw new XsbError(`the engine returned status ${status}`);
     }
