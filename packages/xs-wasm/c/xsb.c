@@ -142,6 +142,12 @@ static void* xsb_allocate(txMachine* the, size_t size)
 	return (char*)block + 16;
 }
 
+txBoolean fxCanAllocate(txMachine* the, txSize size)
+{
+	xsbMachine* m = the->xsb;
+	return !m->memoryLimit || (m->allocated + (size_t)size <= m->memoryLimit);
+}
+
 void* fxAllocateChunks(txMachine* the, txSize size)
 {
 	return xsb_allocate(the, size);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import { buildId, defines, includes, pkg, sources } from './xs-config.mjs';
+import { buildId, defines, headers, includes, pkg, sources } from './xs-config.mjs';
 
 const env = { ...process.env, NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs' };
 const compileFlags = ['-O2', '-fno-common', '-Wno-everything'];
@@ -61,14 +61,14 @@ const flagsFor = (src) =>
       ? flags.map((f) => (f === '-O2' ? '-Os' : f))
       : flags;
 const flagsChanged = !existsSync(flagsStamp) || readFileSync(flagsStamp, 'utf8') !== JSON.stringify(flags);
-const headers = [join(pkg, 'c/xsb_platform.h')].map((h) => statSync(h).mtimeMs);
+const headersChanged = Math.max(...headers().map((h) => statSync(h).mtimeMs));
 
 const objects = [];
 const stale = [];
 for (const src of sources()) {
   const obj = join(objDir, `${basename(src, '.c')}.o`);
   objects.push(obj);
-  if (flagsChanged || src === glue || !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, ...headers)) {
+  if (flagsChanged || src === glue || !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, headersChanged)) {
     stale.push([src, obj]);
   }
 }

@@ -37,10 +37,17 @@ export function sources() {
   return [...xsSources.sort(), join(pkg, 'c/xsb.c')];
 }
 
-/** Identifies the engine: XS sources, glue and flags. Snapshots only restore on the same id. */
+/** The headers every source includes (patches change them too). */
+export function headers() {
+  const dirs = [join(xs, 'includes'), join(xs, 'platforms'), join(xs, 'sources')];
+  const xsHeaders = dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => join(dir, f)));
+  return [...xsHeaders.sort(), join(pkg, 'c/xsb_platform.h')];
+}
+
+/** Identifies the engine: XS sources and headers, glue and flags. Snapshots only restore on the same id. */
 export function buildId(flags) {
   const hash = createHash('sha256');
-  for (const file of [...sources(), join(pkg, 'c/xsb_platform.h')]) hash.update(readFileSync(file));
+  for (const file of [...sources(), ...headers()]) hash.update(readFileSync(file));
   hash.update(JSON.stringify([defines, flags]));
   return hash.digest('hex').slice(0, 16);
 }
