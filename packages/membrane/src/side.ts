@@ -105,10 +105,18 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   const remoteRefs = new WeakMap<object, Encoded>();
   const targetRefs = new WeakMap<object, Encoded>();
   const pendingReleases: [number, number][] = [];
+  // The collector finalizes proxies by the thousand: their releases go in one message, sent
+  // once the cleanup that reported them is over.
+  let flushScheduled = false;
   const registry = new FinalizationRegistry<ImportRecord>((record) => {
     if (imported.get(record.id) === record) imported.delete(record.id);
     pendingReleases.push([record.id, record.count]);
-    flushReleases();
+    if (flushScheduled) return;
+    flushScheduled = true;
+    Promise.resolve().then(() => {
+      flushScheduled = false;
+      flushReleases();
+    });
   });
 
   // Promises: ours the other side awaits, by id; and theirs we await, by their ids.

@@ -72,7 +72,12 @@ describe('values', () => {
           expect(snapshot(rebuild(batch))).toEqual(snapshot(batch));
         },
       ),
-      { numRuns: Number(process.env.XSB_VALUE_RUNS ?? 100), endOnFailure: true },
+      {
+        numRuns: Number(
+          (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.XSB_VALUE_RUNS ?? 100,
+        ),
+        endOnFailure: true,
+      },
     );
   }, 600_000);
 

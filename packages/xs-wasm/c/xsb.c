@@ -570,6 +570,11 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 	}
 	if (--m->depth == 0) {
 		m->runningJobs = 0; /* in case an abort left the checkpoint */
+		/* ClearKeptObjects: a call from the host is a job, and what WeakRefs kept alive during it
+		   is let go when it ends. XS clears the list only after promise jobs, so without this it
+		   grew for the machine's life, kept every WeakRef target, and made each new WeakRef O(n). */
+		if (mxDuringJobs.kind == XS_REFERENCE_KIND && !m->deadStatus)
+			mxDuringJobs.value.reference->next = C_NULL;
 		m->meterUsed += (double)(the->meterIndex - m->meterMark);
 		fxEndMetering(the);
 		xsb_rearm_reserve(m);

@@ -68,7 +68,12 @@ const stale = [];
 for (const src of sources()) {
   const obj = join(objDir, `${basename(src, '.c')}.o`);
   objects.push(obj);
-  if (flagsChanged || src === glue || !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, headersChanged)) {
+  if (
+    flagsChanged ||
+    src === glue ||
+    !existsSync(obj) ||
+    statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, headersChanged)
+  ) {
     stale.push([src, obj]);
   }
 }

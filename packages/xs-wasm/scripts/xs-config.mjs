@@ -40,7 +40,11 @@ export function sources() {
 /** The headers every source includes (patches change them too). */
 export function headers() {
   const dirs = [join(xs, 'includes'), join(xs, 'platforms'), join(xs, 'sources')];
-  const xsHeaders = dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => join(dir, f)));
+  const xsHeaders = dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.h'))
+      .map((f) => join(dir, f)),
+  );
   return [...xsHeaders.sort(), join(pkg, 'c/xsb_platform.h')];
 }
 

@@ -1,0 +1,88 @@
+// What our XS patches (packages/xs-wasm/patches) change must leave the language as it was: these
+// exercise the behaviour each patch touches, collections included.
+import type { Engine } from '@xsb/xs-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { engine } from './engine.js';
+
+let xs: Engine;
+beforeAll(async () => {
+  xs = await engine();
+});
+
+describe('0005: Map and Set purge deleted entries at collection', () => {
+  it('iterates, sizes and re-adds as before across deletes and collections', () => {
+    const m = xs.createMachine();
+    m.evaluate(`
+      var map = new Map(), set = new Set();
+      for (let i = 0; i < 1000; i++) { map.set(i, 'v' + i); set.add(i) }
+      var seen = [];
+      for (const [k] of map) {
+        if (k % 2 === 0) { map.delete(k + 1); set.delete(k + 1) } // ahead of the iterator
+        if (k === 500) map.set(1, 'again');                        // re-added at the end
+        seen.push(k);
+      }
+    `);
+    expect(m.evaluate('seen.length')).toBe(501);
+    expect(m.evaluate('map.size + "," + set.size')).toBe('501,500');
+    m.collectGarbage();
+    expect(
+      m.evaluate('[...map.keys()].slice(-2).join() + "|" + map.get(1) + "|" + map.has(3) + "|" + [...set].slice(0, 3).join()'),
+    ).toBe('998,1|again|false|0,2,4');
+  });
+
+  it('keeps an iterator that stands on a deleted entry going through a collection', () => {
+    const m = xs.createMachine();
+    m.evaluate(`
+      var map = new Map([[1, 'a'], [2, 'b'], [3, 'c'], [4, 'd']]);
+      var it = map.keys();
+      it.next();          // stands on 1
+      map.delete(1); map.delete(2);
+    `);
+    m.collectGarbage();
+    expect(m.evaluate('[...it].join()')).toBe('3,4');
+    expect(m.evaluate('map.delete(3); map.set(5, "e"); [...map].join(";")')).toBe('4,d;5,e');
+  });
+
+  it('lets deleted keys and values be collected', () => {
+    const m = xs.createMachine();
+    m.evaluate('var map = new Map(); var ref; { const o = {}; ref = new WeakRef(o); map.set(o, o) }');
+    m.evaluate('map.clear()');
+    m.collectGarbage();
+    expect(m.evaluate('ref.deref() === undefined')).toBe(true);
+  });
+});
+
+describe('0004: FinalizationRegistry and WeakRef lists', () => {
+  it('calls back for every collected target, with unregister still working', () => {
+    const m = xs.createMachine();
+    m.evaluate(`
+      var called = [], tokens = [];
+      var registry = new FinalizationRegistry((held) => called.push(held));
+      for (let i = 0; i < 100; i++) { const token = {}; tokens.push(token); registry.register({}, i, token) }
+      for (let i = 0; i < 100; i += 10) registry.unregister(tokens[i]);
+    `);
+    m.collectGarbage();
+    m.evaluate('0'); // a call from the host ends with the checkpoint that runs the callbacks
+    expect(m.evaluate('called.length')).toBe(90);
+    expect(m.evaluate('called.sort((a, b) => a - b).filter((i) => i % 10 === 0).length')).toBe(0);
+  });
+
+  it('keeps a WeakRef target for the rest of the call, then lets it go', () => {
+    const m = xs.createMachine();
+    expect(m.evaluate('var ref = new WeakRef({ x: 1 }); ref.deref().x')).toBe(1);
+    m.collectGarbage();
+    expect(m.evaluate('ref.deref()')).toBeUndefined();
+    // within one call, a target created and dropped stays reachable through its WeakRef
+    expect(m.evaluate('const r = new WeakRef({ y: 2 }); for (let i = 0; i < 1000; i++) r.deref(); r.deref().y')).toBe(2);
+  });
+});
+
+describe('0003: heap headroom in proportion to the live heap', () => {
+  it('still stops at the memory limit', () => {
+    const m = xs.createMachine({ memoryLimit: 16 * 2 ** 20 });
+    m.evaluate('var keep = []; for (let i = 0; i < 100000; i++) keep.push({ i })');
+    expect(() => m.evaluate('for (;;) keep.push({ more: keep.length })')).toThrow();
+    expect(m.deathReason).toBe('memory-limit');
+    expect(m.memoryUsed).toBeLessThanOrEqual(16 * 2 ** 20);
+  });
+});
