@@ -1,5 +1,32 @@
-/** The first four bytes of every journal, "XSBJ" in ASCII, so a reader refuses files that are not one. */
-export const JOURNAL_MAGIC: readonly [0x58, 0x53, 0x42, 0x4a] = Object.freeze([0x58, 0x53, 0x42, 0x4a] as const);
-
-/** Bumped on any incompatible change to the format; a reader refuses versions it does not know. */
-export const JOURNAL_FORMAT_VERSION = 1;
+export { DEPTH_CHANGE, describeEndowments, ENTRY_KINDS, type EntryKind, type JournalEntry } from './entries.js';
+export * as errors from './errors.js';
+export { EngineMismatchError, JournalDivergenceError, JournalError, JournalFormatError, SnapshotFormatError } from './errors.js';
+export {
+  encodeEntry,
+  encodeHeader,
+  JOURNAL_FORMAT_VERSION,
+  JOURNAL_MAGIC,
+  type JournalHeader,
+  JournalReader,
+  type MachineSettings,
+  type ReadJournal,
+  readJournal,
+} from './format.js';
+export {
+  type Journaled,
+  type JournaledOptions,
+  type RestoreOptions,
+  type RestoreReport,
+  restoreJournaled,
+  startJournaled,
+} from './journaled.js';
+export { type JournalSink, MemorySink } from './sink.js';
+export {
+  decodeSnapshot,
+  encodeSnapshot,
+  SNAPSHOT_FORMAT_VERSION,
+  SNAPSHOT_MAGIC,
+  type Snapshot,
+  type SnapshotMeta,
+} from './snapshot.js';
+export { Tables, type TablesState } from './tables.js';

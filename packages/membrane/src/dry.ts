@@ -4,12 +4,26 @@ import { makeChannel } from '@xsb/channel';
 import { decodeCesu8, encodeCesu8, Handle, type Machine } from '@xsb/xs-wasm';
 import { collectIntrinsics, type Intrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
-import { type MembraneStats, makeMembraneSide } from './side.js';
+import { type AdoptedTables, type MembraneStats, makeMembraneSide } from './side.js';
 import { WET_SOURCE } from './wet-source.generated.js';
+
+/** The membrane's two directions, as the JSON text of each message. */
+export interface MembraneWire {
+  /** Sends a request to the guest; returns its reply. */
+  toGuest(request: string): string;
+  /** Answers a request from the guest. */
+  fromGuest(request: string): string;
+}
 
 export interface MembraneOptions {
   /** Largest message either way, in bytes (see @xsb/channel). Default 64 MiB. */
   readonly maxMessageSize?: number;
+  /** Stands between the host's side and the guest: the journal records and replays here. */
+  readonly wire?: (wire: MembraneWire) => MembraneWire;
+  /** Names host objects as they cross, so a restore can bind them again (see MembraneSideOptions). */
+  readonly nameOf?: (value: object) => string | undefined;
+  /** The machine comes from a snapshot: its guest side is in the heap, connected already. */
+  readonly restored?: boolean;
 }
 
 /** What the guest's control channel offers the host. */
@@ -33,6 +47,8 @@ export interface Membrane {
   revoke(): void;
   /** Sends the releases of guest proxies the host's collector has taken. */
   flushReleases(): void;
+  /** Takes over the tables of the host side before a restore (see AdoptedTables). */
+  adopt(tables: AdoptedTables): void;
   /** The host's tables, and the guest's. */
   stats(): { readonly dry: MembraneStats; readonly wet: MembraneStats };
 }
@@ -41,24 +57,30 @@ let hostIntrinsics: Intrinsics | undefined;
 
 /** Connects a fresh machine to the host through the membrane. */
 export function attachMembrane(machine: Machine, options: MembraneOptions = {}): Membrane {
-  const factory = machine.evaluate(WET_SOURCE);
-  if (!(factory instanceof Handle)) throw new TypeError('the wet side did not evaluate to its connect function');
   hostIntrinsics ??= collectIntrinsics(globalThis);
-  const toBytes = (value: unknown): Uint8Array => encodeCesu8(JSON.stringify(value));
-  const fromBytes = (bytes: Uint8Array): unknown => JSON.parse(decodeCesu8(bytes));
   const channel = makeChannel({
     transport: (frame) => machine.deliver(frame),
-    onMessage: (bytes) => toBytes(side.receive(fromBytes(bytes) as Request)),
+    onMessage: (bytes) => encodeCesu8(wire.fromGuest(decodeCesu8(bytes))),
     ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
   });
+  const direct: MembraneWire = {
+    toGuest: (request) => decodeCesu8(channel.request(encodeCesu8(request))),
+    fromGuest: (request) => JSON.stringify(side.receive(JSON.parse(request) as Request)),
+  };
+  const wire = options.wire ? options.wire(direct) : direct;
   const side = makeMembraneSide({
     name: 'dry',
     intrinsics: hostIntrinsics,
-    send: (request: Request): Reply => fromBytes(channel.request(toBytes(request))) as Reply,
+    send: (request: Request): Reply => JSON.parse(wire.toGuest(JSON.stringify(request))) as Reply,
+    ...(options.nameOf ? { nameOf: options.nameOf } : {}),
   });
   machine.onMessage = (frame) => channel.receive(frame);
-  machine.connect(factory);
-  factory.dispose();
+  if (!options.restored) {
+    const factory = machine.evaluate(WET_SOURCE);
+    if (!(factory instanceof Handle)) throw new TypeError('the wet side did not evaluate to its connect function');
+    machine.connect(factory);
+    factory.dispose();
+  }
   const control = side.wellKnown('controlChannel') as ControlChannel;
   return Object.freeze({
     evaluateScript: (source: string) => control.evaluateScript(source),
@@ -68,6 +90,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     guestGlobal: side.wellKnown('globalThis') as Record<string | symbol, unknown>,
     revoke: () => side.revoke(),
     flushReleases: () => side.flushReleases(),
+    adopt: (tables: AdoptedTables) => side.adopt(tables),
     stats: () => {
       const wet = control.stats();
       return { dry: side.stats(), wet: { exported: wet.exported, imported: wet.imported, promises: wet.promises } };

@@ -1,6 +1,6 @@
-export { attachMembrane, type ControlChannel, type Membrane, type MembraneOptions } from './dry.js';
+export { attachMembrane, type ControlChannel, type Membrane, type MembraneOptions, type MembraneWire } from './dry.js';
 export * as errors from './errors.js';
 export { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
 export { collectIntrinsics, type Intrinsics } from './intrinsics.js';
 export type { Encoded, EncodedDescriptor, Reply, Request } from './protocol.js';
-export { type MembraneSide, type MembraneSideOptions, type MembraneStats, makeMembraneSide } from './side.js';
+export { type AdoptedTables, type MembraneSide, type MembraneSideOptions, type MembraneStats, makeMembraneSide } from './side.js';

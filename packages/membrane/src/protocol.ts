@@ -19,7 +19,7 @@ export type Encoded =
   | { readonly $: 'b'; readonly v: string } // bigint, in decimal
   | { readonly $: 'y'; readonly w: string } // well-known symbol, e.g. 'iterator'
   | { readonly $: 'y'; readonly r: string } // registered symbol: Symbol.for(r)
-  | { readonly $: 's'; readonly id: number; readonly k: 'o' | 'f' | 'a' } // the sender's object, function or array
+  | { readonly $: 's'; readonly id: number; readonly k: 'o' | 'f' | 'a'; readonly n?: string } // the sender's object, function or array; `n` names it for a restore
   | { readonly $: 'd'; readonly id: number } // the receiver's own object
   | { readonly $: 'i'; readonly p: string } // an intrinsic
   | { readonly $: 'w'; readonly n: string } // a well-known object of the receiver's

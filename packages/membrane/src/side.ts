@@ -14,6 +14,30 @@ export interface MembraneSideOptions {
   readonly intrinsics: Intrinsics;
   /** Local objects the other side may reach by name. */
   readonly wellKnown?: Readonly<Record<string, object>>;
+  /**
+   * The name a local object is sent with the first time, so that after a restore the new host can
+   * bind the same id to its own object of that name (see adopt).
+   */
+  readonly nameOf?: (value: object) => string | undefined;
+}
+
+/** What a side restored from a journal or snapshot takes over from the side before it. */
+export interface AdoptedTables {
+  /** The next id this side gives out: past every id the old side gave. */
+  readonly nextId: number;
+  /** Ids of ours the other side holds: bound to an object of ours, or gone (an ephemeral). */
+  readonly exported: readonly {
+    readonly id: number;
+    readonly count: number;
+    readonly value: object | undefined;
+    readonly name?: string;
+  }[];
+  /** The other side's objects the old side held proxies of: nobody here does, so they are released. */
+  readonly imported: readonly (readonly [id: number, count: number])[];
+  /** Our promises the other side awaits: their settlement is lost with the old host, so they reject. */
+  readonly promises: readonly number[];
+  /** The other side's promises the old side awaited: their settlements are dropped. */
+  readonly awaited: readonly number[];
 }
 
 export interface MembraneStats {
@@ -34,6 +58,8 @@ export interface MembraneSide {
   revoke(): void;
   /** Sends the releases of proxies the collector has taken. */
   flushReleases(): void;
+  /** Takes over the tables of the side this one replaces after a restore (see AdoptedTables). */
+  adopt(tables: AdoptedTables): void;
   stats(): MembraneStats;
 }
 
@@ -96,7 +122,8 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   // Local objects the other side holds, by the ids we gave them; `count` is how many times we
   // sent each, so that a release racing a new send cannot drop an object still in use.
   let nextId = 1;
-  const exported = new Map<number, { readonly value: object; count: number }>();
+  // `value` is undefined for an ephemeral: an object of the old host's that did not survive a restore
+  const exported = new Map<number, { readonly value: object | undefined; count: number; readonly name?: string }>();
   const exportIds = new WeakMap<object, number>();
 
   // The other side's objects, by their ids, as proxies; and the proxies' ids.
@@ -104,7 +131,9 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   // how a proxy (and its target) is named to the other side: `d` by id, or `w` by name
   const remoteRefs = new WeakMap<object, Encoded>();
   const targetRefs = new WeakMap<object, Encoded>();
-  const pendingReleases: [number, number][] = [];
+  const pendingReleases: (readonly [number, number])[] = [];
+  // our promises an old host made, to be rejected on the next flush (see adopt)
+  const pendingRejections: number[] = [];
   // The collector finalizes proxies by the thousand: their releases go in one message, sent
   // once the cleanup that reported them is over.
   let flushScheduled = false;
@@ -128,6 +157,8 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   // A guest promise that settles in the job checkpoint ending the very call that returns it is
   // settled before the host has read the reply naming it: such settlements wait here.
   const settledEarly = new Map<number, Promise<unknown>>();
+  // the other side's promises an old host awaited before a restore: nobody here listens
+  const orphaned = new Set<number>();
   const forwarders = new Map<string, (...args: unknown[]) => unknown>();
 
   function checkLive(): void {
@@ -227,7 +258,9 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       return { $: 'ta', c: viewName, v: toBase64(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) };
     }
     const kind: Kind = typeof object === 'function' ? 'f' : Array.isArray(object) ? 'a' : 'o';
-    return { $: 's', id: exportObject(object), k: kind };
+    const id = exportObject(object);
+    const objectName = options.nameOf?.(object);
+    return objectName === undefined ? { $: 's', id, k: kind } : { $: 's', id, k: kind, n: objectName };
   }
 
   function encodeError(error: Error, path: string): Encoded {
@@ -313,6 +346,11 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       if (encoded.$ === 'd') {
         const entry = exported.get(encoded.id);
         if (!entry) throw new RevokedError(`object #${encoded.id} of the ${name} side was released or never shared`);
+        if (entry.value === undefined) {
+          throw new RevokedError(
+            `object #${encoded.id}${entry.name === undefined ? '' : ` ("${entry.name}")`} of the ${name} side did not survive the restore: ${entry.name === undefined ? 'it had no name' : 'nothing of that name was bound'}; give the restore an object of that name to keep it`,
+          );
+        }
         return entry.value;
       }
       if (encoded.$ === 'w') {
@@ -511,6 +549,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         return Reflect.construct(fn, request.args.map(decode));
       }
       case 'settle': {
+        if (orphaned.delete(request.id)) return undefined;
         const pending = remotePromises.get(request.id);
         const outcome = 'err' in request ? { err: decode(request.err as Encoded) } : { ok: decode(request.ok as Encoded) };
         if (!pending) {
@@ -532,7 +571,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
           entry.count -= count;
           if (entry.count <= 0) {
             exported.delete(id);
-            exportIds.delete(entry.value);
+            if (entry.value !== undefined) exportIds.delete(entry.value);
           }
         }
         return undefined;
@@ -563,10 +602,13 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   }
 
   function flushReleases(): void {
-    if (revoked || pendingReleases.length === 0) return;
-    const ids = pendingReleases.splice(0);
+    if (revoked) return;
     try {
-      send({ op: 'release', ids });
+      for (const id of pendingRejections.splice(0)) {
+        const gone = new RevokedError(`the host that made promise #${id} is gone (restored from a snapshot or journal)`);
+        send({ op: 'settle', id, err: encode(gone, 'the settlement') });
+      }
+      if (pendingReleases.length > 0) send({ op: 'release', ids: pendingReleases.splice(0) });
     } catch {
       // the other side is gone, and with it what it held
     }
@@ -584,6 +626,19 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       remotePromises.clear();
     },
     flushReleases,
+    adopt(tables: AdoptedTables): void {
+      checkLive();
+      nextId = Math.max(nextId, tables.nextId);
+      for (const { id, count, value, name: objectName } of tables.exported) {
+        exported.set(id, objectName === undefined ? { value, count } : { value, count, name: objectName });
+        if (value !== undefined) exportIds.set(value, id);
+      }
+      for (const id of tables.awaited) orphaned.add(id);
+      // Told with the next flush, not now: right after a restore the other side must be exactly
+      // as the journal left it (a snapshot taken then is byte-identical to the old host's).
+      pendingReleases.push(...tables.imported);
+      pendingRejections.push(...tables.promises);
+    },
     stats: () => ({ exported: exported.size, imported: imported.size, promises: remotePromises.size }),
   });
 }

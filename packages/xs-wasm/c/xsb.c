@@ -919,6 +919,12 @@ XSB_API xsbMachine* xsb_machine_restore(const uint8_t* bytes, uint32_t length, d
 		xsb_machine_dispose(m);
 		return NULL;
 	}
+	/* jobs the writer had queued run at the next checkpoint, as they would have there */
+	{
+		txMachine* the = m->the;
+		if (mxPendingJobs.value.reference->next)
+			m->promiseJobs = 1;
+	}
 	return m;
 }
 
@@ -1041,6 +1047,22 @@ XSB_API int32_t xsb_deliver(xsbMachine* m, uint32_t length)
 
 /* Writes an XS snapshot of an idle machine; on success the scratch holds its address and length
    (u32 each) and the embedder frees the address once it has copied the bytes. */
+static void xsb_nothing_body(txMachine* the, xsbMachine* m, void* data)
+{
+}
+
+/* XS collects before it writes a snapshot, and the finalizers that collection calls for run when
+   the next call from the host ends (fxEndJob). A machine restored from the snapshot runs them at
+   once, as its first call (xsb_forget_handles_body) ends: so that the writer and the restored
+   machine go on alike, the writer runs them now, in a call of its own that runs no other job. */
+static void xsb_end_snapshot_job(xsbMachine* m)
+{
+	int pending = m->promiseJobs;
+	m->promiseJobs = 0;
+	xsb_enter(m, xsb_nothing_body, NULL);
+	m->promiseJobs |= pending;
+}
+
 XSB_API int32_t xsb_snapshot(xsbMachine* m)
 {
 	xsbBuffer buffer = { NULL, 0, 0 };
@@ -1060,6 +1082,7 @@ XSB_API int32_t xsb_snapshot(xsbMachine* m)
 		free(buffer.data);
 		return XSB_NO_SNAPSHOT;
 	}
+	xsb_end_snapshot_job(m);
 	xsb_write_u32(0, (uint32_t)(uintptr_t)buffer.data);
 	xsb_write_u32(4, (uint32_t)buffer.length);
 	return XSB_OK;

@@ -1,0 +1,55 @@
+/** Base of the journal's errors. */
+export class JournalError extends Error {
+  override name = 'JournalError';
+}
+
+/** Bytes that are not a journal, or a damaged one: `offset` is where reading them failed. */
+export class JournalFormatError extends JournalError {
+  override name = 'JournalFormatError';
+  constructor(
+    readonly offset: number,
+    problem: string,
+  ) {
+    super(`journal byte ${offset}: ${problem}`);
+  }
+}
+
+/** Bytes that are not a snapshot, or a damaged one: `offset` is where reading them failed. */
+export class SnapshotFormatError extends JournalError {
+  override name = 'SnapshotFormatError';
+  constructor(
+    readonly offset: number,
+    problem: string,
+  ) {
+    super(`snapshot byte ${offset}: ${problem}`);
+  }
+}
+
+/** A journal or snapshot written by another engine build: XS heaps and guest behaviour differ between builds. */
+export class EngineMismatchError extends JournalError {
+  override name = 'EngineMismatchError';
+  constructor(
+    readonly what: 'journal' | 'snapshot',
+    readonly written: string,
+    readonly running: string,
+  ) {
+    super(
+      `the ${what} was written by engine build ${written}, but this is build ${running}: restore it with the @xsb/xs-wasm version that wrote it`,
+    );
+  }
+}
+
+/** In a replay, the guest did something other than what the journal recorded. */
+export class JournalDivergenceError extends JournalError {
+  override name = 'JournalDivergenceError';
+  constructor(
+    /** Index of the journal entry that did not match. */
+    readonly index: number,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `the replay diverged from the journal at entry ${index}: expected ${expected}, got ${actual}; the engine, the guest's globals or what the host gave it changed since the journal was written, or something evaluated code in the guest outside the journal`,
+    );
+  }
+}

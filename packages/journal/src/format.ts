@@ -1,0 +1,209 @@
+// The journal's bytes. All integers are little-endian u32 unless said otherwise.
+//
+//   header:  "XSBJ" | u16 format version | u16 0 | u32 n | n bytes of JSON (JournalHeader) | u32 crc32 of all before
+//   entry:   u32 n | u32 crc32 of those 4 bytes | u8 kind | n-1 bytes of message | u32 crc32 of the n bytes
+//
+// The length has a checksum of its own, so that a damaged length is told from a cut one: an entry
+// whose bytes end early is a torn write (the process died while appending), reported, not an
+// error; any checksum that fails is damage, an error naming the offset. Text is CESU-8, as the
+// engine speaks it: every JavaScript string, lone surrogates included, survives the round trip.
+import { decodeCesu8, encodeCesu8 } from '@xsb/xs-wasm';
+import { crc32 } from './crc32.js';
+import { ENTRY_KINDS, type JournalEntry } from './entries.js';
+import { JournalFormatError } from './errors.js';
+
+/** "XSBJ" in ASCII: the first four bytes of every journal. */
+export const JOURNAL_MAGIC: readonly [0x58, 0x53, 0x42, 0x4a] = Object.freeze([0x58, 0x53, 0x42, 0x4a] as const);
+
+/** Bumped on any incompatible change to the format; a reader refuses versions it does not know. */
+export const JOURNAL_FORMAT_VERSION = 1;
+
+/** Machine settings the guest's behaviour depends on: a replay creates its machine with them. */
+export interface MachineSettings {
+  readonly memoryLimit?: number;
+  readonly stackSlots?: number;
+  readonly randomSeed?: number;
+}
+
+export interface JournalHeader {
+  /** The engine build that wrote the journal (Engine.buildId). */
+  readonly buildId: string;
+  readonly machine: MachineSettings;
+}
+
+/** Largest header or entry the reader accepts; beyond it a length is taken for damage. */
+const MAX_RECORD = 2 ** 31;
+
+const u32 = (bytes: Uint8Array, at: number): number =>
+  (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+const putU32 = (bytes: Uint8Array, at: number, value: number): void => {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 16) & 0xff;
+  bytes[at + 3] = (value >>> 24) & 0xff;
+};
+
+export function encodeHeader(header: JournalHeader): Uint8Array {
+  const json = encodeCesu8(JSON.stringify(header));
+  const bytes = new Uint8Array(12 + json.length + 4);
+  bytes.set(JOURNAL_MAGIC, 0);
+  bytes[4] = JOURNAL_FORMAT_VERSION & 0xff;
+  bytes[5] = JOURNAL_FORMAT_VERSION >>> 8;
+  putU32(bytes, 8, json.length);
+  bytes.set(json, 12);
+  putU32(bytes, 12 + json.length, crc32(bytes, 0, 12 + json.length));
+  return bytes;
+}
+
+export function encodeEntry(entry: JournalEntry): Uint8Array {
+  const text = encodeCesu8(entry.message);
+  const length = 1 + text.length;
+  const bytes = new Uint8Array(8 + length + 4);
+  putU32(bytes, 0, length);
+  putU32(bytes, 4, crc32(bytes, 0, 4));
+  bytes[8] = ENTRY_KINDS.indexOf(entry.kind);
+  bytes.set(text, 9);
+  putU32(bytes, 8 + length, crc32(bytes, 8, 8 + length));
+  return bytes;
+}
+
+/**
+ * Reads a journal as its bytes arrive (a file being written, say): push() what came, read
+ * header and entries so far. Damage throws JournalFormatError; an incomplete last entry waits
+ * for more bytes (`pendingBytes` says how many are held).
+ */
+export class JournalReader {
+  #bytes = new Uint8Array(0);
+  /** Offset in the journal of #bytes[0]. */
+  #base = 0;
+  #header: JournalHeader | undefined;
+  readonly #entries: JournalEntry[] = [];
+  /** Offset of each entry, for errors. */
+  readonly #offsets: number[] = [];
+
+  get header(): JournalHeader | undefined {
+    return this.#header;
+  }
+
+  get entries(): readonly JournalEntry[] {
+    return this.#entries;
+  }
+
+  /** Offset of entry `index` in the journal. */
+  offsetOf(index: number): number {
+    return this.#offsets[index] ?? this.validBytes;
+  }
+
+  /** Bytes read as complete header and entries. */
+  get validBytes(): number {
+    return this.#base;
+  }
+
+  /** Bytes held back as the start of a header or entry not yet complete (a torn write, if no more come). */
+  get pendingBytes(): number {
+    return this.#bytes.length;
+  }
+
+  /** Adds bytes that follow those pushed before; returns the entries they completed. */
+  push(chunk: Uint8Array): readonly JournalEntry[] {
+    const joined = new Uint8Array(this.#bytes.length + chunk.length);
+    joined.set(this.#bytes, 0);
+    joined.set(chunk, this.#bytes.length);
+    const completed: JournalEntry[] = [];
+    let at = 0;
+    if (this.#header === undefined) {
+      const read = this.#readHeader(joined);
+      if (read === 0) {
+        this.#bytes = joined;
+        return completed;
+      }
+      at = read;
+    }
+    for (;;) {
+      const read = this.#readEntry(joined, at);
+      if (read === undefined) break;
+      this.#offsets.push(this.#base + at);
+      this.#entries.push(read.entry);
+      completed.push(read.entry);
+      at += read.size;
+    }
+    this.#bytes = joined.slice(at);
+    this.#base += at;
+    return completed;
+  }
+
+  /** Returns the header's size, or 0 while it is incomplete. */
+  #readHeader(bytes: Uint8Array): number {
+    const check = (at: number, ok: boolean, problem: string) => {
+      if (!ok) throw new JournalFormatError(at, problem);
+    };
+    for (let i = 0; i < Math.min(4, bytes.length); i++) {
+      check(i, bytes[i] === JOURNAL_MAGIC[i], 'not a journal: it does not start with "XSBJ"');
+    }
+    if (bytes.length < 12) return 0;
+    const version = bytes[4]! | (bytes[5]! << 8);
+    check(
+      4,
+      version === JOURNAL_FORMAT_VERSION,
+      `format version ${version}, but this reader knows version ${JOURNAL_FORMAT_VERSION} only: read it with the @xsb/journal version that wrote it`,
+    );
+    check(6, bytes[6] === 0 && bytes[7] === 0, 'reserved header bytes are not zero');
+    const length = u32(bytes, 8);
+    check(8, length < MAX_RECORD, `a header of ${length} bytes is past any real one: the length is damaged`);
+    if (bytes.length < 12 + length + 4) return 0;
+    check(12 + length, u32(bytes, 12 + length) === crc32(bytes, 0, 12 + length), 'the header does not match its checksum');
+    let header: unknown;
+    try {
+      header = JSON.parse(decodeCesu8(bytes.subarray(12, 12 + length)));
+    } catch {
+      throw new JournalFormatError(12, 'the header is not JSON');
+    }
+    const { buildId, machine } = (header ?? {}) as Partial<JournalHeader>;
+    check(
+      12,
+      typeof buildId === 'string' && typeof machine === 'object' && machine !== null,
+      'the header lacks buildId or machine',
+    );
+    this.#header = header as JournalHeader;
+    return 12 + length + 4;
+  }
+
+  #readEntry(bytes: Uint8Array, at: number): { entry: JournalEntry; size: number } | undefined {
+    const offset = this.#base + at;
+    if (bytes.length - at < 8) return undefined;
+    const length = u32(bytes, at);
+    if (u32(bytes, at + 4) !== crc32(bytes, at, at + 4)) {
+      throw new JournalFormatError(offset, `entry ${this.#entries.length}: its length does not match its checksum`);
+    }
+    if (length < 1 || length >= MAX_RECORD) {
+      throw new JournalFormatError(offset, `entry ${this.#entries.length}: a length of ${length} bytes is impossible`);
+    }
+    if (bytes.length - at < 8 + length + 4) return undefined;
+    if (u32(bytes, at + 8 + length) !== crc32(bytes, at + 8, at + 8 + length)) {
+      throw new JournalFormatError(offset + 8, `entry ${this.#entries.length}: its bytes do not match their checksum`);
+    }
+    const kind = ENTRY_KINDS[bytes[at + 8]!];
+    if (kind === undefined)
+      throw new JournalFormatError(offset + 8, `entry ${this.#entries.length}: unknown kind ${bytes[at + 8]}`);
+    return { entry: { kind, message: decodeCesu8(bytes.subarray(at + 9, at + 8 + length)) }, size: 8 + length + 4 };
+  }
+}
+
+/** What reading a whole journal found. */
+export interface ReadJournal {
+  readonly header: JournalHeader;
+  readonly entries: readonly JournalEntry[];
+  /** Bytes of complete header and entries. */
+  readonly validBytes: number;
+  /** Bytes after them: the start of an entry whose write was cut short (0 for a clean end). */
+  readonly tornBytes: number;
+}
+
+/** Reads a whole journal; a torn last entry is reported in `tornBytes`, damage throws JournalFormatError. */
+export function readJournal(bytes: Uint8Array): ReadJournal {
+  const reader = new JournalReader();
+  reader.push(bytes);
+  const header = reader.header;
+  if (header === undefined) throw new JournalFormatError(bytes.length, 'the journal ends inside its header');
+  return { header, entries: reader.entries, validBytes: reader.validBytes, tornBytes: reader.pendingBytes };
+}

@@ -1,0 +1,342 @@
+// A machine with the membrane attached whose every crossing is journaled; and its restore, by
+// replaying the journal into a fresh machine (or into one restored from a snapshot) and checking
+// everything the guest sends against it.
+import { attachMembrane, type Membrane, type MembraneWire } from '@xsb/membrane';
+import type { Engine, Machine } from '@xsb/xs-wasm';
+import { DEPTH_CHANGE, describeEndowments, type EntryKind, type JournalEntry } from './entries.js';
+import { EngineMismatchError, JournalDivergenceError, JournalError } from './errors.js';
+import { encodeEntry, encodeHeader, type JournalHeader, type MachineSettings, readJournal } from './format.js';
+import { type JournalSink, MemorySink } from './sink.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { Tables } from './tables.js';
+
+export interface JournaledOptions {
+  /** Settings of the machine; the journal's header keeps them for a replay. */
+  readonly machine?: MachineSettings;
+  /** Where the journal's bytes go; default a MemorySink. */
+  readonly sink?: JournalSink;
+  /**
+   * Installed as guest globals. Objects and functions among them cross named by their key, and a
+   * restore binds them again by it; a restore must give the same endowments (primitives equal,
+   * objects where objects were) or it fails with JournalDivergenceError.
+   */
+  readonly endowments?: Readonly<Record<string, unknown>>;
+  /** Largest message either way, in bytes (see @xsb/membrane). */
+  readonly maxMessageSize?: number;
+}
+
+export interface Journaled extends Disposable {
+  readonly machine: Machine;
+  readonly membrane: Membrane;
+  readonly header: JournalHeader;
+  /** Every entry since the machine was created, replayed ones included. */
+  readonly entries: readonly JournalEntry[];
+  /** Collects the guest's garbage; journaled, since guest finalizers may run after it. */
+  collectGarbage(): void;
+  /** The heap, the host's id tables and the journal position, in one buffer (see restoreJournaled). */
+  snapshot(): Uint8Array;
+  dispose(): void;
+}
+
+export interface RestoreOptions extends JournaledOptions {
+  /** The journal's bytes (the whole file: a snapshot says where its tail starts). */
+  readonly journal: Uint8Array;
+  /** A snapshot taken of the same sandbox: replay only the entries after it. */
+  readonly snapshot?: Uint8Array;
+  /** Called as entries are replayed, to show the progress of a long journal. */
+  readonly onProgress?: (replayed: number, total: number) => void;
+}
+
+export interface RestoreReport {
+  /** Entries replayed into the guest (after the snapshot, if there was one). */
+  readonly replayed: number;
+  readonly fromSnapshot: boolean;
+  /** Bytes of the journal read as complete entries. */
+  readonly validBytes: number;
+  /** Bytes after them, the start of an entry whose write was cut short: not replayed. */
+  readonly tornBytes: number;
+  /** Entries of an exchange the journal does not finish (the writer died inside a call): not replayed. */
+  readonly unfinishedEntries: number;
+}
+
+/** A fresh machine whose membrane is journaled from its first message. */
+export function startJournaled(engine: Engine, options: JournaledOptions = {}): Journaled {
+  const header: JournalHeader = { buildId: engine.buildId, machine: { ...options.machine } };
+  const machine = engine.createMachine(header.machine);
+  const endowments = options.endowments ?? {};
+  const recorder = new Recorder(header, options.sink ?? new MemorySink(), new Tables(), [], endowments);
+  recorder.attach(machine, false, options);
+  recorder.endow(endowments);
+  return recorder.journaled();
+}
+
+/** Brings a journaled machine back: from a snapshot and the journal's tail, or by pure replay. */
+export function restoreJournaled(engine: Engine, options: RestoreOptions): { journaled: Journaled; report: RestoreReport } {
+  const read = readJournal(options.journal);
+  const { header } = read;
+  if (header.buildId !== engine.buildId) throw new EngineMismatchError('journal', header.buildId, engine.buildId);
+  const snapshot = options.snapshot === undefined ? undefined : decodeSnapshot(options.snapshot);
+  if (snapshot && snapshot.meta.buildId !== engine.buildId) {
+    throw new EngineMismatchError('snapshot', snapshot.meta.buildId, engine.buildId);
+  }
+  const complete = completeEntries(read.entries);
+  const start = snapshot?.meta.position ?? 0;
+  if (start > complete) {
+    throw new JournalError(
+      `the snapshot is at entry ${start}, but the journal has ${complete} complete entries: it is not this snapshot's journal, or it was cut`,
+    );
+  }
+  const machine = snapshot ? engine.restoreMachine(snapshot.heap, header.machine) : engine.createMachine(header.machine);
+  const endowments = options.endowments ?? {};
+  const described = describeEndowments(endowments);
+  if (snapshot && snapshot.meta.endowments !== described) {
+    throw new JournalDivergenceError(snapshot.meta.endowed, `endow ${snapshot.meta.endowments}`, `endow ${described}`);
+  }
+  const sink = options.sink ?? new MemorySink();
+  // a new sink gets the journal so far; a sink resuming the old file has it already
+  if (sink.size === 0) {
+    sink.write(encodeHeader(header));
+    for (const entry of read.entries.slice(0, complete)) sink.write(encodeEntry(entry));
+  }
+  const tables = snapshot ? Tables.from(snapshot.meta.tables) : new Tables();
+  const recorder = new Recorder(header, sink, tables, read.entries.slice(0, start), endowments);
+  if (snapshot) recorder.endowedAt(snapshot.meta.endowed);
+  try {
+    recorder.attach(machine, snapshot !== undefined, options);
+    recorder.replay(read.entries, start, complete, options.onProgress);
+    recorder.membrane.adopt(tables.adopted((name) => recorder.bound(name)));
+  } catch (error) {
+    recorder.dispose();
+    throw error;
+  }
+  return {
+    journaled: recorder.journaled(),
+    report: {
+      replayed: complete - start,
+      fromSnapshot: snapshot !== undefined,
+      validBytes: read.validBytes,
+      tornBytes: read.tornBytes,
+      unfinishedEntries: read.entries.length - complete,
+    },
+  };
+}
+
+/** How many entries from the start make whole exchanges: a journal may end inside one. */
+function completeEntries(entries: readonly JournalEntry[]): number {
+  let depth = 0;
+  let complete = 0;
+  entries.forEach((entry, index) => {
+    depth += DEPTH_CHANGE[entry.kind];
+    if (depth === 0) complete = index + 1;
+  });
+  return complete;
+}
+
+const describe = (entry: JournalEntry | undefined): string =>
+  entry === undefined
+    ? 'the end of the journal'
+    : `${entry.kind} ${entry.message.length > 300 ? `${entry.message.slice(0, 300)}…` : entry.message}`;
+
+class Recorder {
+  readonly #header: JournalHeader;
+  readonly #sink: JournalSink;
+  readonly #tables: Tables;
+  readonly #entries: JournalEntry[];
+  readonly #nameOf = new WeakMap<object, string>();
+  readonly #byName = new Map<string, object>();
+  /** The endowments as the journal describes them, and the index of that entry. */
+  #endowed = { index: -1, described: describeEndowments({}) };
+  #machine: Machine | undefined;
+  #membrane: Membrane | undefined;
+  #direct: MembraneWire | undefined;
+  /** While replaying: the journal, and the next entry of it. */
+  #replay: { readonly entries: readonly JournalEntry[]; cursor: number; readonly end: number } | undefined;
+
+  constructor(
+    header: JournalHeader,
+    sink: JournalSink,
+    tables: Tables,
+    entries: JournalEntry[],
+    endowments: Readonly<Record<string, unknown>>,
+  ) {
+    this.#header = header;
+    this.#sink = sink;
+    this.#tables = tables;
+    this.#entries = entries;
+    this.#endowed = { index: -1, described: describeEndowments(endowments) };
+    for (const name of Object.keys(endowments)) {
+      const value = endowments[name];
+      if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+        this.#nameOf.set(value, name);
+        this.#byName.set(name, value);
+      }
+    }
+    if (sink.size === 0) sink.write(encodeHeader(header));
+  }
+
+  /** The object an endowment name is bound to in this host. */
+  bound(name: string): object | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** The endowments were journaled at entry `index`, before the snapshot this recorder resumes. */
+  endowedAt(index: number): void {
+    this.#endowed = { index, described: this.#endowed.described };
+  }
+
+  /** Journals the endowments, then installs them (a journaled call like any other). */
+  endow(endowments: Readonly<Record<string, unknown>>): void {
+    this.#endowed = { index: this.#entries.length, described: this.#endowed.described };
+    this.#record('endow', this.#endowed.described);
+    if (Object.keys(endowments).length > 0) this.#membrane!.defineGlobals(endowments);
+  }
+
+  get membrane(): Membrane {
+    return this.#membrane!;
+  }
+
+  attach(machine: Machine, restored: boolean, options: JournaledOptions): void {
+    this.#machine = machine;
+    this.#membrane = attachMembrane(machine, {
+      restored,
+      nameOf: (value) => this.#nameOf.get(value),
+      wire: (direct) => {
+        this.#direct = direct;
+        return { toGuest: (request) => this.#toGuest(request), fromGuest: (request) => this.#fromGuest(request) };
+      },
+      ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+    });
+  }
+
+  #record(kind: EntryKind, message: string): void {
+    const entry: JournalEntry = { kind, message };
+    this.#tables.observe(entry);
+    this.#entries.push(entry);
+    if (this.#replay === undefined) this.#sink.write(encodeEntry(entry));
+  }
+
+  #toGuest(request: string): string {
+    if (this.#replay) throw new JournalError('the host called into the guest while its journal was being replayed');
+    this.#record('toGuest', request);
+    let reply: string;
+    try {
+      reply = this.#direct!.toGuest(request);
+    } catch (error) {
+      this.#record('abort', error instanceof Error ? error.name : 'Error');
+      throw error;
+    }
+    this.#record('guestReply', reply);
+    return reply;
+  }
+
+  #fromGuest(request: string): string {
+    if (this.#replay) return this.#answerFromJournal(request);
+    this.#record('fromGuest', request);
+    const reply = this.#direct!.fromGuest(request);
+    this.#record('hostReply', reply);
+    return reply;
+  }
+
+  // ------------------------------------------------------------ replay
+
+  replay(entries: readonly JournalEntry[], start: number, end: number, onProgress?: (done: number, total: number) => void): void {
+    const replay = { entries, cursor: start, end };
+    this.#replay = replay;
+    try {
+      while (replay.cursor < end) {
+        const entry = replay.entries[replay.cursor];
+        if (entry?.kind === 'endow') {
+          // the endowments this host gives must be those the journal's host gave
+          const index = replay.cursor;
+          this.#expect(['endow'], { kind: 'endow', message: this.#endowed.described });
+          this.#endowed = { index, described: this.#endowed.described };
+          continue;
+        }
+        const next = this.#expect(['toGuest', 'collect', 'snapshot']);
+        if (next.kind === 'collect') this.#machine!.collectGarbage();
+        else if (next.kind === 'snapshot') this.#machine!.snapshot();
+        else this.#deliver(next.message);
+        onProgress?.(replay.cursor - start, end - start);
+      }
+    } finally {
+      this.#replay = undefined;
+    }
+  }
+
+  /** The next entry, which must be of one of these kinds; consumed and recorded. */
+  #expect(kinds: readonly EntryKind[], actual?: JournalEntry): JournalEntry {
+    const replay = this.#replay!;
+    const index = replay.cursor;
+    const entry = index < replay.end ? replay.entries[index] : undefined;
+    if (entry === undefined || !kinds.includes(entry.kind) || (actual !== undefined && actual.message !== entry.message)) {
+      throw new JournalDivergenceError(index, describe(entry), actual ? describe(actual) : `one of ${kinds.join(', ')}`);
+    }
+    replay.cursor++;
+    this.#record(entry.kind, entry.message);
+    return entry;
+  }
+
+  /** Replays a recorded host → guest request and checks the guest's answer. */
+  #deliver(request: string): void {
+    let reply: string;
+    try {
+      reply = this.#direct!.toGuest(request);
+    } catch (error) {
+      if (error instanceof JournalError) throw error;
+      this.#expect(['abort'], { kind: 'abort', message: error instanceof Error ? error.name : 'Error' });
+      return;
+    }
+    this.#expect(['guestReply'], { kind: 'guestReply', message: reply });
+  }
+
+  /** The guest asked the host something: the journal says what, and what the host answered. */
+  #answerFromJournal(request: string): string {
+    this.#expect(['fromGuest'], { kind: 'fromGuest', message: request });
+    for (;;) {
+      const entry = this.#expect(['toGuest', 'hostReply']);
+      if (entry.kind === 'hostReply') return entry.message;
+      this.#deliver(entry.message);
+    }
+  }
+
+  // ------------------------------------------------------------ the result
+
+  journaled(): Journaled {
+    const recorder = this;
+    const machine = this.#machine!;
+    return Object.freeze({
+      machine,
+      membrane: this.#membrane!,
+      header: this.#header,
+      get entries() {
+        return recorder.#entries as readonly JournalEntry[];
+      },
+      collectGarbage: () => {
+        recorder.#record('collect', '');
+        machine.collectGarbage();
+      },
+      snapshot: () => {
+        recorder.#record('snapshot', '');
+        const heap = machine.snapshot();
+        return encodeSnapshot({
+          meta: {
+            buildId: recorder.#header.buildId,
+            machine: recorder.#header.machine,
+            position: recorder.#entries.length,
+            tables: recorder.#tables.state(),
+            endowments: recorder.#endowed.described,
+            endowed: recorder.#endowed.index,
+          },
+          heap,
+        });
+      },
+      dispose: () => recorder.dispose(),
+      [Symbol.dispose]: () => recorder.dispose(),
+    });
+  }
+
+  dispose(): void {
+    this.#membrane?.revoke();
+    if (this.#machine && !this.#machine.disposed) this.#machine.dispose();
+  }
+}

@@ -1,0 +1,91 @@
+// A sandbox's state at one point of its journal, in one buffer:
+//
+//   "XSBS" | u16 format version | u16 0 | u32 n | n bytes of JSON (SnapshotMeta) | u32 m | m bytes of XS heap | u32 crc32 of all before
+import { decodeCesu8, encodeCesu8 } from '@xsb/xs-wasm';
+import { crc32 } from './crc32.js';
+import { SnapshotFormatError } from './errors.js';
+import type { MachineSettings } from './format.js';
+import type { TablesState } from './tables.js';
+
+/** "XSBS" in ASCII. */
+export const SNAPSHOT_MAGIC: readonly [0x58, 0x53, 0x42, 0x53] = Object.freeze([0x58, 0x53, 0x42, 0x53] as const);
+export const SNAPSHOT_FORMAT_VERSION = 1;
+
+export interface SnapshotMeta {
+  readonly buildId: string;
+  readonly machine: MachineSettings;
+  /** Entries of the journal the snapshot includes: a restore replays those after them. */
+  readonly position: number;
+  readonly tables: TablesState;
+  /** The endowments as described in the journal (see describeEndowments), and that entry's index. */
+  readonly endowments: string;
+  readonly endowed: number;
+}
+
+export interface Snapshot {
+  readonly meta: SnapshotMeta;
+  /** The XS heap (Machine.snapshot). */
+  readonly heap: Uint8Array;
+}
+
+const putU32 = (bytes: Uint8Array, at: number, value: number): void => {
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(at, value, true);
+};
+const u32 = (bytes: Uint8Array, at: number): number =>
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
+
+export function encodeSnapshot({ meta, heap }: Snapshot): Uint8Array {
+  const json = encodeCesu8(JSON.stringify(meta));
+  const bytes = new Uint8Array(12 + json.length + 4 + heap.length + 4);
+  bytes.set(SNAPSHOT_MAGIC, 0);
+  bytes[4] = SNAPSHOT_FORMAT_VERSION & 0xff;
+  bytes[5] = SNAPSHOT_FORMAT_VERSION >>> 8;
+  putU32(bytes, 8, json.length);
+  bytes.set(json, 12);
+  putU32(bytes, 12 + json.length, heap.length);
+  bytes.set(heap, 16 + json.length);
+  const end = 16 + json.length + heap.length;
+  putU32(bytes, end, crc32(bytes, 0, end));
+  return bytes;
+}
+
+export function decodeSnapshot(bytes: Uint8Array): Snapshot {
+  const check = (at: number, ok: boolean, problem: string) => {
+    if (!ok) throw new SnapshotFormatError(at, problem);
+  };
+  check(0, bytes instanceof Uint8Array, 'a snapshot is a Uint8Array');
+  for (let i = 0; i < 4; i++) check(i, bytes[i] === SNAPSHOT_MAGIC[i], 'not a snapshot: it does not start with "XSBS"');
+  check(4, bytes.length >= 12, `${bytes.length} bytes are too few for a snapshot`);
+  const version = bytes[4]! | (bytes[5]! << 8);
+  check(
+    4,
+    version === SNAPSHOT_FORMAT_VERSION,
+    `format version ${version}, but this reader knows version ${SNAPSHOT_FORMAT_VERSION} only: restore it with the @xsb/journal version that wrote it`,
+  );
+  check(6, bytes[6] === 0 && bytes[7] === 0, 'reserved bytes are not zero');
+  const metaLength = u32(bytes, 8);
+  check(
+    8,
+    12 + metaLength + 4 <= bytes.length,
+    `the metadata length (${metaLength}) runs past the end: the snapshot is damaged or cut`,
+  );
+  const heapLength = u32(bytes, 12 + metaLength);
+  const end = 16 + metaLength + heapLength;
+  check(
+    12 + metaLength,
+    end + 4 === bytes.length,
+    `the heap length (${heapLength}) does not fit the snapshot's ${bytes.length} bytes: it is damaged or cut`,
+  );
+  check(
+    end,
+    u32(bytes, end) === crc32(bytes, 0, end),
+    `bytes 0 to ${end} do not match the checksum at ${end}: the snapshot is damaged`,
+  );
+  let meta: SnapshotMeta;
+  try {
+    meta = JSON.parse(decodeCesu8(bytes.subarray(12, 12 + metaLength))) as SnapshotMeta;
+  } catch {
+    throw new SnapshotFormatError(12, 'the metadata is not JSON');
+  }
+  return { meta, heap: bytes.slice(16 + metaLength, end) };
+}
