@@ -5,7 +5,7 @@
 // Prints two markdown tables of medians and writes them to RESULTS.md.
 //
 // Usage (from bench/, after `node native/build.mjs` and `pnpm --filter @xsb/membrane build:wet`):
-//   node --conditions=source --import ./scripts/register-ts.mjs src/bench.ts [--rounds N]
+//   node --conditions=source --import ../scripts/register-ts.mjs src/bench.ts [--rounds N]
 // (--conditions=source: the workspace packages load from their TypeScript sources, one copy each.)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -224,7 +224,7 @@ const cpu = cpus();
 const markdown = `# xsb benchmark: wasm against native, and the membrane against quickjs-emscripten
 
 Measured ${new Date().toISOString()} with \`pnpm bench\` (root; runs \`pnpm --filter @xsb/bench bench\`:
-\`pnpm --filter @xsb/membrane build:wet && node native/build.mjs && node --enable-source-maps --conditions=source --import ./scripts/register-ts.mjs src/bench.ts\` in bench/).
+\`pnpm --filter @xsb/membrane build:wet && node native/build.mjs && node --enable-source-maps --conditions=source --import ../scripts/register-ts.mjs src/bench.ts\` in bench/).
 Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}.
 
 ## wasm against native
