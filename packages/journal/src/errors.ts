@@ -25,20 +25,6 @@ export class SnapshotFormatError extends JournalError {
   }
 }
 
-/** A journal or snapshot written by another engine build: XS heaps and guest behaviour differ between builds. */
-export class EngineMismatchError extends JournalError {
-  override name = 'EngineMismatchError';
-  constructor(
-    readonly what: 'journal' | 'snapshot',
-    readonly written: string,
-    readonly running: string,
-  ) {
-    super(
-      `the ${what} was written by engine build ${written}, but this is build ${running}: restore it with the @xsb/xs-wasm version that wrote it`,
-    );
-  }
-}
-
 /** In a replay, the guest did something other than what the journal recorded. */
 export class JournalDivergenceError extends JournalError {
   override name = 'JournalDivergenceError';
@@ -51,5 +37,21 @@ export class JournalDivergenceError extends JournalError {
     super(
       `the replay diverged from the journal at entry ${index}: expected ${expected}, got ${actual}; the engine, the guest's globals or what the host gave it changed since the journal was written, or something evaluated code in the guest outside the journal`,
     );
+  }
+}
+
+/**
+ * A journal or snapshot written by another engine build: a divergence found before replaying,
+ * since XS heaps and guest behaviour differ between builds. `index` is 0, the journal's start.
+ */
+export class EngineMismatchError extends JournalDivergenceError {
+  override name = 'EngineMismatchError';
+  constructor(
+    readonly what: 'journal' | 'snapshot',
+    readonly written: string,
+    readonly running: string,
+  ) {
+    super(0, `engine build ${written}`, `engine build ${running}`);
+    this.message = `the ${what} was written by engine build ${written}, but this is build ${running}: restore it with the @xsb/xs-wasm version that wrote it`;
   }
 }

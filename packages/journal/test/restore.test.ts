@@ -70,3 +70,22 @@ describe('restore', () => {
     expect(error?.actual).toContain('"answer":"number 41"');
   });
 });
+
+describe('what the journal did not see', () => {
+  it('ends in JournalDivergenceError when code ran in the guest outside the journal (a debugger, say)', async () => {
+    const sink = new MemorySink();
+    const original = startJournaled(await sharedEngine(), { sink });
+    run(original, 'var total = 0; globalThis.add = (n) => (total += n)');
+    // evaluated on the machine directly, not through the membrane: the journal never sees it
+    original.machine.evaluate('total = 100');
+    expect(run(original, 'add(1)')).toBe(101);
+    const engine = await freshEngine();
+    expect(() => restoreJournaled(engine, { journal: sink.bytes() })).toThrow(JournalDivergenceError);
+    try {
+      restoreJournaled(engine, { journal: sink.bytes() });
+    } catch (error) {
+      expect((error as JournalDivergenceError).expected).toBe('guestReply {"ok":101}');
+      expect((error as JournalDivergenceError).actual).toBe('guestReply {"ok":1}');
+    }
+  });
+});
