@@ -1,6 +1,6 @@
 // What our XS patches (packages/xs-wasm/patches) change must leave the language as it was: these
 // exercise the behaviour each patch touches, collections included.
-import type { Engine } from '@xsb/xs-wasm';
+import type { Engine, Handle } from '@xsb/xs-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engine } from './engine.js';
 
@@ -78,6 +78,21 @@ describe('0004: FinalizationRegistry and WeakRef lists', () => {
 });
 
 describe('0003: heap headroom in proportion to the live heap', () => {
+  it('survives growth by a handful of slots (the first version wrote past the heap)', () => {
+    const reply = new Uint8Array(8);
+    const m = xs.createMachine({ onMessage: () => reply });
+    const factory = m.evaluate(
+      '(function (send) { globalThis.hostSend = send; return function receive() { return new ArrayBuffer(8) } })',
+    ) as Handle;
+    m.connect(factory);
+    factory.dispose();
+    const message = new Uint8Array(16).fill(7);
+    for (let i = 0; i < 50_000; i++) m.deliver(message);
+    m.evaluate('(function () { const message = new ArrayBuffer(16); for (let i = 0; i < 50000; i++) hostSend(message) })()');
+    expect(m.deathReason).toBeUndefined();
+    expect(m.evaluate('1 + 1')).toBe(2);
+  });
+
   it('still stops at the memory limit', () => {
     const m = xs.createMachine({ memoryLimit: 16 * 2 ** 20 });
     m.evaluate('var keep = []; for (let i = 0; i < 100000; i++) keep.push({ i })');
