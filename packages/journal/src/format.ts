@@ -29,6 +29,8 @@ export interface JournalHeader {
   /** The engine build that wrote the journal (Engine.buildId). */
   readonly buildId: string;
   readonly machine: MachineSettings;
+  /** What the embedder recorded about itself (the sandbox: its plugins), as JSON. */
+  readonly host?: unknown;
 }
 
 /** Largest header or entry the reader accepts; beyond it a length is taken for damage. */

@@ -23,6 +23,8 @@ export interface JournaledOptions {
   readonly endowments?: Readonly<Record<string, unknown>>;
   /** Largest message either way, in bytes (see @xsb/membrane). */
   readonly maxMessageSize?: number;
+  /** Kept in the journal's header for the embedder (JSON); a restore ignores it. */
+  readonly host?: unknown;
 }
 
 export interface Journaled extends Disposable {
@@ -61,7 +63,11 @@ export interface RestoreReport {
 
 /** A fresh machine whose membrane is journaled from its first message. */
 export function startJournaled(engine: Engine, options: JournaledOptions = {}): Journaled {
-  const header: JournalHeader = { buildId: engine.buildId, machine: { ...options.machine } };
+  const header: JournalHeader = {
+    buildId: engine.buildId,
+    machine: { ...options.machine },
+    ...(options.host === undefined ? {} : { host: options.host }),
+  };
   const machine = engine.createMachine(header.machine);
   const endowments = options.endowments ?? {};
   const recorder = new Recorder(header, options.sink ?? new MemorySink(), new Tables(), [], endowments);

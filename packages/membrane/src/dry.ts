@@ -31,6 +31,8 @@ export interface ControlChannel {
   evaluateScript(source: string): unknown;
   evaluateCommonJsModule(source: string, filename: string, require?: (specifier: string) => unknown): unknown;
   defineGlobals(endowments: Readonly<Record<string, unknown>>): void;
+  keep(name: string, value: unknown): void;
+  root(name: string): unknown;
   stats(): MembraneStats;
 }
 
@@ -41,6 +43,13 @@ export interface Membrane {
   evaluateCommonJsModule(source: string, filename: string, require?: (specifier: string) => unknown): unknown;
   /** Installs host values as guest globals; the guest reaches them through the membrane. */
   defineGlobals(endowments: Readonly<Record<string, unknown>>): void;
+  /**
+   * Keeps a guest value under a name, in the guest (unreachable from guest code): a host that
+   * restores the sandbox finds it again with root(name). `undefined` forgets the name.
+   */
+  keep(name: string, value: unknown): void;
+  /** The guest value kept under a name, or undefined. */
+  root(name: string): unknown;
   /** The guest's globalThis. */
   readonly guestGlobal: Record<string | symbol, unknown>;
   /** Ends the membrane: every proxy, both ways, throws RevokedError from now on. */
@@ -87,6 +96,8 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     evaluateCommonJsModule: (source: string, filename: string, require?: (specifier: string) => unknown) =>
       control.evaluateCommonJsModule(source, filename, require),
     defineGlobals: (endowments: Readonly<Record<string, unknown>>) => control.defineGlobals(endowments),
+    keep: (name: string, value: unknown) => control.keep(name, value),
+    root: (name: string) => control.root(name),
     guestGlobal: side.wellKnown('globalThis') as Record<string | symbol, unknown>,
     revoke: () => side.revoke(),
     flushReleases: () => side.flushReleases(),

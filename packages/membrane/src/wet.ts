@@ -21,7 +21,19 @@ export function connectWet(send: (buffer: ArrayBuffer) => ArrayBuffer, codec: Co
   const toBytes = (value: unknown): Uint8Array => new Uint8Array(codec.encode(stringify(value)));
   const fromBytes = (bytes: Uint8Array): unknown => parse(codec.decode(toArrayBuffer(bytes)));
 
+  // guest values the host keeps by name: after a restore they are how it finds them again
+  const roots = new Map<string, unknown>();
+
   const controlChannel = Object.freeze({
+    /** Keeps a guest value under a name (undefined forgets it). */
+    keep(name: string, value: unknown): void {
+      if (value === undefined) roots.delete(String(name));
+      else roots.set(String(name), value);
+    },
+    /** A value kept under a name, or undefined. */
+    root(name: string): unknown {
+      return roots.get(String(name));
+    },
     /** Runs a script in the guest's global scope; returns its completion value. */
     evaluateScript(source: string): unknown {
       return indirectEval(String(source));

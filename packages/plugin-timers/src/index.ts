@@ -1,9 +1,62 @@
 import { definePlugin } from '@xsb/sandbox';
+import { TIMERS_GUEST } from './guest.js';
 
-/** Gives a sandbox timers (setTimeout, setInterval and their clearing) for guests. Not written yet: installing it throws. */
+export interface TimersOptions {
+  /** The clock's start, in ms since 1970 (what Date.now() reads before any advance). Default 0. */
+  readonly start?: number;
+}
+
+/** What one call to advance or runDue did. */
+export interface Fired {
+  /** Callbacks run. */
+  readonly fired: number;
+  /** What the callbacks that threw threw, as "Name: message". */
+  readonly errors: readonly string[];
+}
+
+/** The host's controls of the guest's clock. */
+export interface Timers {
+  /** The virtual time, in ms since 1970. */
+  now(): number;
+  /** Timers set and not yet fired or cleared. */
+  pending(): number;
+  /** Moves the clock forward by ms, firing every timer due on the way, in order, each at its time. */
+  advance(ms: number): Fired;
+  /** Fires the timers due now (set with a delay of 0, say). */
+  runDue(): Fired;
+}
+
+interface GuestTimers {
+  now(): number;
+  pending(): number;
+  advance(ms: number): { fired: number; errors: string[] };
+  runDue(): { fired: number; errors: string[] };
+}
+
+const copy = (fired: { fired: number; errors: string[] }): Fired =>
+  Object.freeze({ fired: fired.fired, errors: Object.freeze([...fired.errors]) });
+
+/**
+ * Gives the guest setTimeout, setInterval, clearTimeout, clearInterval and a Date that follows
+ * a virtual clock the host moves. The queue and the clock live in the guest, so they are in
+ * snapshots and replay exactly; every move of the clock is a journaled call.
+ */
 export const timersPlugin = definePlugin({
   name: 'timers',
-  install(_context: unknown, _options?: unknown): void {
-    throw new Error('@xsb/plugin-timers: install is not implemented yet; leave this plugin out of the sandbox for now');
+  install(context, options: TimersOptions | undefined): Timers {
+    const start = options?.start ?? 0;
+    if (!Number.isSafeInteger(start) || start < 0)
+      throw new RangeError(`timers: start must be a whole number of ms ≥ 0, got ${String(start)}`);
+    context.guestScript(TIMERS_GUEST.replace('START', String(start)));
+    const guest = () => context.guest() as GuestTimers;
+    return Object.freeze({
+      now: () => guest().now(),
+      pending: () => guest().pending(),
+      advance: (ms: number) => {
+        if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`timers.advance takes a number of ms ≥ 0, got ${String(ms)}`);
+        return copy(guest().advance(ms));
+      },
+      runDue: () => copy(guest().runDue()),
+    });
   },
 });

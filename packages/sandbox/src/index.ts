@@ -1,3 +1,23 @@
+export {
+  EngineMismatchError,
+  JournalDivergenceError,
+  JournalFormatError,
+  type JournalSink,
+  MemorySink,
+  type RestoreReport,
+  SnapshotFormatError,
+} from '@xsb/journal';
+export { RevokedError } from '@xsb/membrane';
+export { type Engine, GuestError, GuestSyntaxError, loadEngine, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';
 export * as errors from './errors.js';
-export { PluginDefinitionError } from './errors.js';
-export { definePlugin, type SandboxPlugin } from './plugin.js';
+export { PluginDefinitionError, PluginMismatchError, SandboxOptionsError } from './errors.js';
+export { definePlugin, type PluginContext, type SandboxPlugin } from './plugin.js';
+export {
+  createSandbox,
+  type PluginUse,
+  type RestoreSandboxOptions,
+  restoreSandbox,
+  type Sandbox,
+  type SandboxLimits,
+  type SandboxOptions,
+} from './sandbox.js';

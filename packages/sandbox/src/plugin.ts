@@ -1,10 +1,30 @@
 import { PluginDefinitionError } from './errors.js';
 
-/** An extension of a sandbox: installed once into it, with options of its own choosing. */
-export type SandboxPlugin = {
+/** What a plugin gets to extend the sandbox it is installed into. */
+export interface PluginContext {
+  /** The plugin's name. */
   readonly name: string;
-  install(context: unknown, options?: unknown): void;
-};
+  /**
+   * Host values the guest gets as globals. Objects and functions among them are bound again by
+   * their name when the sandbox is restored, so they keep working (see @xsb/journal).
+   */
+  defineGlobals(values: Readonly<Record<string, unknown>>): void;
+  /**
+   * Guest source the sandbox evaluates once, when it is created: its state lives in the guest's
+   * heap, so it is in every snapshot and replays exactly. Its completion value is the plugin's
+   * guest side, which guest() returns.
+   */
+  guestScript(source: string): void;
+  /** The completion value of guestScript, as a proxy (also after a restore). */
+  guest(): unknown;
+}
+
+/** An extension of a sandbox: installed into each sandbox (and each restore) with its options. */
+export interface SandboxPlugin<Options = unknown, Api = unknown> {
+  readonly name: string;
+  /** Defines what the guest gets; returns what the host gets (sandbox.plugins[name]). */
+  install(context: PluginContext, options: Options | undefined): Api;
+}
 
 // A bare name ("timers") or a scoped npm-like one ("@acme/timers"): names are shown in errors and
 // used as keys, so they stay lowercase and free of spaces.
@@ -12,7 +32,7 @@ const BARE_NAME = /^[a-z0-9-]+$/;
 const SCOPED_NAME = /^@[a-z0-9-][a-z0-9._-]*\/[a-z0-9-][a-z0-9._-]*$/;
 
 /** A value as it should appear in an error message: strings quoted, functions and objects by kind. */
-function quote(value: unknown): string {
+export function quote(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (typeof value === 'bigint') return `${value}n`;
@@ -24,7 +44,7 @@ function quote(value: unknown): string {
  * Checks a plugin's shape and freezes it, so it cannot be changed after it has been vetted.
  * Throws a `PluginDefinitionError` (a TypeError) listing every problem found.
  */
-export function definePlugin<P extends SandboxPlugin>(plugin: P): P {
+export function definePlugin<Options, Api, P extends SandboxPlugin<Options, Api>>(plugin: P): P {
   if (plugin === null || typeof plugin !== 'object') {
     throw new PluginDefinitionError([`expected an object with a name and an install function, got ${quote(plugin)}`]);
   }
@@ -36,7 +56,7 @@ export function definePlugin<P extends SandboxPlugin>(plugin: P): P {
     );
   }
   if (typeof install !== 'function') {
-    problems.push(`install is ${quote(install)}; expected a function (context, options) => void`);
+    problems.push(`install is ${quote(install)}; expected a function (context, options) => the plugin's host API`);
   }
   if (problems.length > 0) throw new PluginDefinitionError(problems);
   return Object.freeze(plugin);

@@ -1,7 +1,7 @@
 import { definePlugin, errors, PluginDefinitionError, type SandboxPlugin } from '@xsb/sandbox';
 import { describe, expect, it } from 'vitest';
 
-const install = () => {};
+const install = () => undefined;
 
 describe('definePlugin', () => {
   it('returns the plugin it was given, frozen', () => {

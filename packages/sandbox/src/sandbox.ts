@@ -1,0 +1,236 @@
+// A sandbox: a machine, the membrane and the journal composed, extended by plugins. Loading the
+// engine is async (browsers compile wasm asynchronously); everything after it is synchronous.
+import {
+  type JournalEntry,
+  type Journaled,
+  type JournalSink,
+  type RestoreReport,
+  readJournal,
+  restoreJournaled,
+  startJournaled,
+} from '@xsb/journal';
+import type { Engine } from '@xsb/xs-wasm';
+import { PluginMismatchError, SandboxOptionsError } from './errors.js';
+import { type PluginContext, quote, type SandboxPlugin } from './plugin.js';
+
+/** A plugin, or a plugin with its options. */
+// biome-ignore lint/suspicious/noExplicitAny: a plugin's options and API are its own business
+export type PluginUse = SandboxPlugin<any, any> | readonly [plugin: SandboxPlugin<any, any>, options: unknown];
+
+export interface SandboxLimits {
+  /** Bytes of guest heap, stack and keys. Default 256 MiB. */
+  readonly memory?: number;
+  /** Guest stack slots (a slot is 16 bytes). Default 32,768. */
+  readonly stackSlots?: number;
+}
+
+export interface SandboxOptions {
+  /** From loadEngine(): the only asynchronous step. */
+  readonly engine: Engine;
+  readonly plugins?: readonly PluginUse[];
+  /** Host values the guest gets as globals (objects and functions through the membrane). */
+  readonly endowments?: Readonly<Record<string, unknown>>;
+  readonly limits?: SandboxLimits;
+  /** Seed of the guest's Math.random. Default 0. */
+  readonly randomSeed?: number;
+  /** Where the journal goes; default in memory. */
+  readonly journal?: JournalSink;
+}
+
+export interface RestoreSandboxOptions extends Omit<SandboxOptions, 'limits' | 'randomSeed' | 'journal'> {
+  /** The journal's bytes, whole. */
+  readonly journal: Uint8Array;
+  /** A snapshot of the same sandbox (sandbox.snapshot()): only the journal after it is replayed. */
+  readonly snapshot?: Uint8Array;
+  /** Where the journal goes from here; a new sink gets the journal so far first. */
+  readonly sink?: JournalSink;
+  readonly onProgress?: (replayed: number, total: number) => void;
+}
+
+export interface Sandbox extends Disposable {
+  /** Runs a script in the guest's global scope; returns its completion value (objects as proxies). */
+  evaluate(source: string): unknown;
+  /** Runs a CommonJS module; returns its module.exports. `require` is called for each import. */
+  evaluateCommonJsModule(source: string, filename: string, require?: (specifier: string) => unknown): unknown;
+  /** Keeps a guest value under a name, in the guest: after a restore, root(name) finds it again. */
+  keep(name: string, value: unknown): void;
+  /** The guest value kept under a name, or undefined. */
+  root(name: string): unknown;
+  /** Each plugin's host API, by plugin name. */
+  readonly plugins: Readonly<Record<string, unknown>>;
+  /** Everything that crossed, in order (see @xsb/journal). */
+  readonly journal: readonly JournalEntry[];
+  /** The sandbox's whole state at this point: restoreSandbox takes it with the journal. */
+  snapshot(): Uint8Array;
+  /** Collects the guest's garbage (journaled): guest proxies of dropped host objects go. */
+  collectGarbage(): void;
+  dispose(): void;
+}
+
+const PLUGIN_ROOT = (name: string) => `plugin:${name}`;
+
+interface Installed {
+  readonly names: readonly string[];
+  readonly endowments: Readonly<Record<string, unknown>>;
+  readonly scripts: readonly (readonly [name: string, source: string])[];
+  readonly apis: Record<string, unknown>;
+  /** Called once the sandbox's journaled machine exists. */
+  attach(journaled: Journaled): void;
+}
+
+function checkOptions(options: unknown, restoring: boolean): void {
+  const problems: string[] = [];
+  if (options === null || typeof options !== 'object') {
+    throw new SandboxOptionsError([`expected an options object, got ${quote(options)}`]);
+  }
+  const o = options as Record<string, unknown>;
+  const engine = o.engine as { createMachine?: unknown } | undefined;
+  if (engine === null || typeof engine !== 'object' || typeof engine.createMachine !== 'function') {
+    problems.push(`engine is ${quote(o.engine)}; expected the Engine that loadEngine() resolves to`);
+  }
+  if (o.plugins !== undefined && !Array.isArray(o.plugins)) problems.push(`plugins is ${quote(o.plugins)}; expected an array`);
+  if (o.endowments !== undefined && (o.endowments === null || typeof o.endowments !== 'object')) {
+    problems.push(`endowments is ${quote(o.endowments)}; expected an object of globals`);
+  }
+  if (!restoring) {
+    const limits = (o.limits ?? {}) as Record<string, unknown>;
+    for (const key of ['memory', 'stackSlots'] as const) {
+      const value = limits[key];
+      if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
+        problems.push(`limits.${key} is ${quote(value)}; expected a positive integer`);
+      }
+    }
+    if (o.randomSeed !== undefined && !Number.isSafeInteger(o.randomSeed)) {
+      problems.push(`randomSeed is ${quote(o.randomSeed)}; expected an integer`);
+    }
+  } else {
+    if (!(o.journal instanceof Uint8Array))
+      problems.push(`journal is ${quote(o.journal)}; expected the journal's bytes (a Uint8Array)`);
+    if (o.snapshot !== undefined && !(o.snapshot instanceof Uint8Array)) {
+      problems.push(`snapshot is ${quote(o.snapshot)}; expected a snapshot's bytes (a Uint8Array)`);
+    }
+  }
+  if (problems.length > 0) throw new SandboxOptionsError(problems);
+}
+
+function install(uses: readonly PluginUse[], endowments: Readonly<Record<string, unknown>>): Installed {
+  const globals: Record<string, unknown> = { ...endowments };
+  const owner = new Map<string, string>(Object.keys(endowments).map((key) => [key, 'the endowments']));
+  const scripts: [string, string][] = [];
+  const apis: Record<string, unknown> = {};
+  const names: string[] = [];
+  let journaled: Journaled | undefined;
+  const problems: string[] = [];
+  for (const use of uses) {
+    const [plugin, options] = Array.isArray(use) ? (use as [SandboxPlugin, unknown]) : [use as SandboxPlugin, undefined];
+    if (!plugin || typeof plugin.install !== 'function' || typeof plugin.name !== 'string') {
+      problems.push(`plugins has ${quote(plugin)}; expected a plugin made with definePlugin`);
+      continue;
+    }
+    if (names.includes(plugin.name)) {
+      problems.push(`the plugin "${plugin.name}" is given twice`);
+      continue;
+    }
+    names.push(plugin.name);
+    const context: PluginContext = {
+      name: plugin.name,
+      defineGlobals(values) {
+        for (const key of Object.keys(values)) {
+          const taken = owner.get(key);
+          if (taken)
+            throw new SandboxOptionsError([
+              `the plugin "${plugin.name}" defines the global ${key}, which ${taken} define already`,
+            ]);
+          owner.set(key, `the plugin "${plugin.name}"`);
+          globals[key] = values[key];
+        }
+      },
+      guestScript(source) {
+        if (typeof source !== 'string')
+          throw new TypeError(`guestScript takes the guest's source as a string, got ${quote(source)}`);
+        scripts.push([plugin.name, source]);
+      },
+      guest() {
+        if (!journaled)
+          throw new Error(
+            `the plugin "${plugin.name}" asked for its guest side before the sandbox exists: ask from its API, later`,
+          );
+        return journaled.membrane.root(PLUGIN_ROOT(plugin.name));
+      },
+    };
+    apis[plugin.name] = plugin.install(context, options);
+  }
+  if (problems.length > 0) throw new SandboxOptionsError(problems);
+  return {
+    names,
+    endowments: globals,
+    scripts,
+    apis,
+    attach(j) {
+      journaled = j;
+    },
+  };
+}
+
+function wrap(journaled: Journaled, installed: Installed): Sandbox {
+  installed.attach(journaled);
+  const { membrane } = journaled;
+  const dispose = () => journaled.dispose();
+  return Object.freeze({
+    evaluate: (source: string) => membrane.evaluateScript(source),
+    evaluateCommonJsModule: (source: string, filename: string, require?: (specifier: string) => unknown) =>
+      membrane.evaluateCommonJsModule(source, filename, require),
+    keep: (name: string, value: unknown) => membrane.keep(name, value),
+    root: (name: string) => membrane.root(name),
+    plugins: Object.freeze({ ...installed.apis }),
+    get journal() {
+      return journaled.entries;
+    },
+    snapshot: () => journaled.snapshot(),
+    collectGarbage: () => journaled.collectGarbage(),
+    dispose,
+    [Symbol.dispose]: dispose,
+  });
+}
+
+/** A new sandbox, synchronously (the engine is loaded already). */
+export function createSandbox(options: SandboxOptions): Sandbox {
+  checkOptions(options, false);
+  const installed = install(options.plugins ?? [], options.endowments ?? {});
+  const journaled = startJournaled(options.engine, {
+    endowments: installed.endowments,
+    machine: {
+      ...(options.limits?.memory === undefined ? {} : { memoryLimit: options.limits.memory }),
+      ...(options.limits?.stackSlots === undefined ? {} : { stackSlots: options.limits.stackSlots }),
+      ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
+    },
+    ...(options.journal === undefined ? {} : { sink: options.journal }),
+    host: { plugins: installed.names },
+  });
+  try {
+    for (const [name, source] of installed.scripts)
+      journaled.membrane.keep(PLUGIN_ROOT(name), journaled.membrane.evaluateScript(source));
+  } catch (error) {
+    journaled.dispose();
+    throw error;
+  }
+  return wrap(journaled, installed);
+}
+
+/** Brings a sandbox back from its journal (and a snapshot), with the same plugins and endowments. */
+export function restoreSandbox(options: RestoreSandboxOptions): { sandbox: Sandbox; report: RestoreReport } {
+  checkOptions(options, true);
+  const installed = install(options.plugins ?? [], options.endowments ?? {});
+  const recorded = (readJournal(options.journal).header.host as { plugins?: string[] } | undefined)?.plugins ?? [];
+  const missing = recorded.filter((name) => !installed.names.includes(name));
+  const extra = installed.names.filter((name) => !recorded.includes(name));
+  if (missing.length > 0 || extra.length > 0) throw new PluginMismatchError(missing, extra);
+  const { journaled, report } = restoreJournaled(options.engine, {
+    journal: options.journal,
+    endowments: installed.endowments,
+    ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
+    ...(options.sink === undefined ? {} : { sink: options.sink }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  return { sandbox: wrap(journaled, installed), report };
+}
