@@ -138,7 +138,7 @@ function completeEntries(entries: readonly JournalEntry[]): number {
   return complete;
 }
 
-const describe = (entry: JournalEntry | undefined): string =>
+const quoteEntry = (entry: JournalEntry | undefined): string =>
   entry === undefined
     ? 'the end of the journal'
     : `${entry.kind} ${entry.message.length > 300 ? `${entry.message.slice(0, 300)}…` : entry.message}`;
@@ -150,8 +150,8 @@ class Recorder {
   readonly #entries: JournalEntry[];
   readonly #nameOf = new WeakMap<object, string>();
   readonly #byName = new Map<string, object>();
-  /** The endowments as the journal describes them, and the index of that entry. */
-  #endowed = { index: -1, described: describeEndowments({}) };
+  /** The endowments as the journal describes them, and the index of that entry (-1 before it is written). */
+  #endowed: { readonly index: number; readonly described: string };
   #machine: Machine | undefined;
   #membrane: Membrane | undefined;
   #direct: MembraneWire | undefined;
@@ -275,7 +275,7 @@ class Recorder {
     const index = replay.cursor;
     const entry = index < replay.end ? replay.entries[index] : undefined;
     if (entry === undefined || !kinds.includes(entry.kind) || (actual !== undefined && actual.message !== entry.message)) {
-      throw new JournalDivergenceError(index, describe(entry), actual ? describe(actual) : `one of ${kinds.join(', ')}`);
+      throw new JournalDivergenceError(index, quoteEntry(entry), actual ? quoteEntry(actual) : `one of ${kinds.join(', ')}`);
     }
     replay.cursor++;
     this.#record(entry.kind, entry.message);
