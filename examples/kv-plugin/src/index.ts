@@ -39,9 +39,9 @@ export const kvPlugin = definePlugin({
       Object.defineProperty(globalThis, 'kv', { value: Object.freeze({
         get: (k) => { const v = store.get(key(k)); return v === undefined ? undefined : JSON.parse(v) },
         set: (k, v) => {
-          if (!store.has(key(k)) && store.size >= ${maxEntries}) throw new RangeError('kv is full (${maxEntries} entries)');
           const text = JSON.stringify(v);
           if (text === undefined) throw new TypeError('kv values are JSON values');
+          if (!store.has(key(k)) && store.size >= ${maxEntries}) throw new RangeError('kv is full (${maxEntries} entries)');
           store.set(k, text);
         },
         delete: (k) => store.delete(key(k)),
