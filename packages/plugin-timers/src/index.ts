@@ -2,7 +2,13 @@ import { definePlugin } from '@xsb/sandbox';
 import { TIMERS_GUEST } from './guest.js';
 
 export interface TimersOptions {
-  /** The clock's start, in ms since 1970 (what Date.now() reads before any advance). Default 0. */
+  /**
+   * 'virtual' (the default): time moves only when the host calls advance. 'real': follow() moves
+   * it along with the host's clock; each move is still a journaled call, so a replay fires the
+   * same callbacks at the same times.
+   */
+  readonly mode?: 'virtual' | 'real';
+  /** The clock's start, in ms since 1970. Default 0 in virtual mode, the host's Date.now() in real mode. */
   readonly start?: number;
 }
 
@@ -24,6 +30,12 @@ export interface Timers {
   advance(ms: number): Fired;
   /** Fires the timers due now (set with a delay of 0, say). */
   runDue(): Fired;
+  /**
+   * Real mode only: from now on, every `everyMs` (default 10) the clock moves by the host time
+   * that passed, firing what fell due; `onFired` hears of each move that fired something. Returns
+   * a function that stops following (call it before disposing the sandbox).
+   */
+  follow(options?: { readonly everyMs?: number; readonly onFired?: (fired: Fired) => void }): () => void;
 }
 
 interface GuestTimers {
@@ -44,7 +56,10 @@ const copy = (fired: { fired: number; errors: string[] }): Fired =>
 export const timersPlugin = definePlugin({
   name: 'timers',
   install(context, options: TimersOptions | undefined): Timers {
-    const start = options?.start ?? 0;
+    const mode = options?.mode ?? 'virtual';
+    if (mode !== 'virtual' && mode !== 'real')
+      throw new RangeError(`timers: mode must be 'virtual' or 'real', got ${String(mode)}`);
+    const start = options?.start ?? (mode === 'real' ? Date.now() : 0);
     if (!Number.isSafeInteger(start) || start < 0)
       throw new RangeError(`timers: start must be a whole number of ms ≥ 0, got ${String(start)}`);
     context.guestScript(TIMERS_GUEST.replace('START', String(start)));
@@ -57,6 +72,18 @@ export const timersPlugin = definePlugin({
         return copy(guest().advance(ms));
       },
       runDue: () => copy(guest().runDue()),
+      follow: ({ everyMs = 10, onFired }: { readonly everyMs?: number; readonly onFired?: (fired: Fired) => void } = {}) => {
+        if (mode !== 'real')
+          throw new Error("timers: follow() needs { mode: 'real' }; in virtual mode the host moves time with advance()");
+        let last = Date.now();
+        const timer = setInterval(() => {
+          const now = Date.now();
+          const fired = copy(guest().advance(now - last));
+          last = now;
+          if (fired.fired > 0) onFired?.(fired);
+        }, everyMs);
+        return () => clearInterval(timer);
+      },
     });
   },
 });

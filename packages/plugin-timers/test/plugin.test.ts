@@ -65,3 +65,30 @@ describe('timersPlugin', () => {
     }
   });
 });
+
+describe('timersPlugin in real mode', () => {
+  it('follows the host clock, still through journaled calls', async () => {
+    const journal = new MemorySink();
+    using sandbox = createSandbox({ engine, plugins: [[timersPlugin, { mode: 'real', start: 0 }]], journal });
+    const timers = sandbox.plugins.timers as import('@xsb/plugin-timers').Timers;
+    sandbox.evaluate('var fired = 0; setTimeout(() => fired++, 30)');
+    const moves: number[] = [];
+    const stop = timers.follow({ everyMs: 5, onFired: (f) => moves.push(f.fired) });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    stop();
+    expect(sandbox.evaluate('fired')).toBe(1);
+    expect(moves).toEqual([1]);
+    expect(timers.now()).toBeGreaterThanOrEqual(30);
+    const restored = restoreSandbox({
+      engine,
+      journal: journal.bytes(),
+      plugins: [[timersPlugin, { mode: 'real', start: 0 }]],
+    }).sandbox;
+    expect(restored.evaluate('fired')).toBe(1);
+    restored.dispose();
+    using virtual = createSandbox({ engine, plugins: [timersPlugin] });
+    expect(() => (virtual.plugins.timers as import('@xsb/plugin-timers').Timers).follow()).toThrow(
+      "follow() needs { mode: 'real' }",
+    );
+  });
+});
