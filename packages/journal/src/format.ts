@@ -191,6 +191,16 @@ export class JournalReader {
   }
 }
 
+/** A journal's header alone, without reading its entries. */
+export function readJournalHeader(bytes: Uint8Array): JournalHeader {
+  const reader = new JournalReader();
+  // the header's length is at 8; past it, the header and its checksum
+  reader.push(bytes.subarray(0, bytes.length < 12 ? bytes.length : Math.min(bytes.length, 16 + u32(bytes, 8))));
+  const header = reader.header;
+  if (header === undefined) throw new JournalFormatError(bytes.length, 'the journal ends inside its header');
+  return header;
+}
+
 /** What reading a whole journal found. */
 export interface ReadJournal {
   readonly header: JournalHeader;

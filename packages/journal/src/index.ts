@@ -11,6 +11,7 @@ export {
   type MachineSettings,
   type ReadJournal,
   readJournal,
+  readJournalHeader,
 } from './format.js';
 export {
   type Journaled,

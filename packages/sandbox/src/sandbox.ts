@@ -5,7 +5,7 @@ import {
   type Journaled,
   type JournalSink,
   type RestoreReport,
-  readJournal,
+  readJournalHeader,
   restoreJournaled,
   startJournaled,
 } from '@xsb/journal';
@@ -221,7 +221,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 export function restoreSandbox(options: RestoreSandboxOptions): { sandbox: Sandbox; report: RestoreReport } {
   checkOptions(options, true);
   const installed = install(options.plugins ?? [], options.endowments ?? {});
-  const recorded = (readJournal(options.journal).header.host as { plugins?: string[] } | undefined)?.plugins ?? [];
+  const recorded = (readJournalHeader(options.journal).host as { plugins?: string[] } | undefined)?.plugins ?? [];
   const missing = recorded.filter((name) => !installed.names.includes(name));
   const extra = installed.names.filter((name) => !recorded.includes(name));
   if (missing.length > 0 || extra.length > 0) throw new PluginMismatchError(missing, extra);
