@@ -24,7 +24,9 @@ export type EntryKind =
    * The host took a snapshot. XS collects first, and the finalizers that collection calls for
    * run at the end of the next call, not this one: a replay writes (and drops) a snapshot here too.
    */
-  | 'snapshot';
+  | 'snapshot'
+  /** The host set the guest's meter: JSON { limit, budget } (see Journaled.setMeter). */
+  | 'meter';
 
 export interface JournalEntry {
   readonly kind: EntryKind;
@@ -42,6 +44,7 @@ export const ENTRY_KINDS: readonly EntryKind[] = [
   'abort',
   'endow',
   'snapshot',
+  'meter',
 ];
 
 /** How a kind changes the depth of open exchanges. */
@@ -54,6 +57,7 @@ export const DEPTH_CHANGE: Readonly<Record<EntryKind, number>> = {
   abort: -1,
   endow: 0,
   snapshot: 0,
+  meter: 0,
 };
 
 /**

@@ -63,7 +63,9 @@ export function encodeEntry(entry: JournalEntry): Uint8Array {
   const bytes = new Uint8Array(8 + length + 4);
   putU32(bytes, 0, length);
   putU32(bytes, 4, crc32(bytes, 0, 4));
-  bytes[8] = ENTRY_KINDS.indexOf(entry.kind);
+  const kind = ENTRY_KINDS.indexOf(entry.kind);
+  if (kind < 0) throw new TypeError(`no journal entry kind ${JSON.stringify(entry.kind)}`);
+  bytes[8] = kind;
   bytes.set(text, 9);
   putU32(bytes, 8 + length, crc32(bytes, 8, 8 + length));
   return bytes;

@@ -25,6 +25,7 @@ export { type JournalSink, MemorySink } from './sink.js';
 export {
   decodeSnapshot,
   encodeSnapshot,
+  type MeterState,
   SNAPSHOT_FORMAT_VERSION,
   SNAPSHOT_MAGIC,
   type Snapshot,

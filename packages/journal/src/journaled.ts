@@ -2,12 +2,12 @@
 // replaying the journal into a fresh machine (or into one restored from a snapshot) and checking
 // everything the guest sends against it.
 import { attachMembrane, type Membrane, type MembraneWire } from '@xsb/membrane';
-import type { Engine, Machine } from '@xsb/xs-wasm';
+import { type Engine, type Machine, MeterExhaustedError } from '@xsb/xs-wasm';
 import { DEPTH_CHANGE, describeEndowments, type EntryKind, type JournalEntry } from './entries.js';
 import { EngineMismatchError, JournalDivergenceError, JournalError } from './errors.js';
 import { encodeEntry, encodeHeader, type JournalHeader, type MachineSettings, readJournal } from './format.js';
 import { type JournalSink, MemorySink } from './sink.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { decodeSnapshot, encodeSnapshot, type MeterState } from './snapshot.js';
 import { Tables } from './tables.js';
 
 export interface JournaledOptions {
@@ -37,6 +37,15 @@ export interface Journaled extends Disposable {
   collectGarbage(): void;
   /** The heap, the host's id tables and the journal position, in one buffer (see restoreJournaled). */
   snapshot(): Uint8Array;
+  /**
+   * Sets the guest's meter, journaled: `limit` units per call from the host (0 for none) and a
+   * `budget` for all calls from here on (null for none). Each call runs with whichever is
+   * smaller, the limit or what is left of the budget; with nothing left, a call is refused
+   * with MeterExhaustedError before the guest runs. A replay runs with the same.
+   */
+  setMeter(meter: { readonly limit?: number; readonly budget?: number | null }): void;
+  /** The meter's settings and the units used so far (by every call, replayed ones included). */
+  readonly meter: MeterState;
   dispose(): void;
 }
 
@@ -106,7 +115,10 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
   }
   const tables = snapshot ? Tables.from(snapshot.meta.tables) : new Tables();
   const recorder = new Recorder(header, sink, tables, read.entries.slice(0, start), endowments);
-  if (snapshot) recorder.endowedAt(snapshot.meta.endowed);
+  if (snapshot) {
+    recorder.endowedAt(snapshot.meta.endowed);
+    recorder.meterFrom(snapshot.meta.meter);
+  }
   try {
     recorder.attach(machine, snapshot !== undefined, options);
     recorder.replay(read.entries, start, complete, options.onProgress);
@@ -155,6 +167,10 @@ class Recorder {
   #machine: Machine | undefined;
   #membrane: Membrane | undefined;
   #direct: MembraneWire | undefined;
+  /** The meter's settings; the units used before this machine (restored from a snapshot) began. */
+  #meter: { limit: number; budget: number | null; usedBefore: number } = { limit: 0, budget: null, usedBefore: 0 };
+  /** Host → guest exchanges open now: the meter is set as the outermost one starts. */
+  #open = 0;
   /** While replaying: the journal, and the next entry of it. */
   #replay: { readonly entries: readonly JournalEntry[]; cursor: number; readonly end: number } | undefined;
 
@@ -183,6 +199,45 @@ class Recorder {
   /** The object an endowment name is bound to in this host. */
   bound(name: string): object | undefined {
     return this.#byName.get(name);
+  }
+
+  meterFrom(state: MeterState): void {
+    this.#meter = { limit: state.limit, budget: state.budget, usedBefore: state.used };
+  }
+
+  meterState(): MeterState {
+    const { limit, budget, usedBefore } = this.#meter;
+    return { limit, budget, used: usedBefore + this.#machine!.meterTotal };
+  }
+
+  setMeter(meter: { readonly limit?: number; readonly budget?: number | null }): void {
+    const limit = meter.limit ?? this.#meter.limit;
+    const budget = meter.budget === undefined ? this.#meter.budget : meter.budget;
+    if (!(Number.isFinite(limit) && limit >= 0))
+      throw new RangeError(`the meter's limit must be a number of units ≥ 0, got ${String(limit)}`);
+    if (budget !== null && !(Number.isFinite(budget) && budget >= 0)) {
+      throw new RangeError(`the meter's budget must be a number of units ≥ 0 or null, got ${String(budget)}`);
+    }
+    this.#record('meter', JSON.stringify({ limit, budget }));
+    this.#applyMeter(limit, budget);
+  }
+
+  #applyMeter(limit: number, budget: number | null): void {
+    // a budget counts from when it is set: what was used before is not charged to it
+    const used = this.meterState().used;
+    this.#meter = { limit, budget: budget === null ? null : used + budget, usedBefore: this.#meter.usedBefore };
+  }
+
+  /** Before the outermost host → guest call: the meter it runs with, or a refusal. */
+  #meterCall(): void {
+    const { limit, budget } = this.#meter;
+    let allowed = limit > 0 ? limit : Number.POSITIVE_INFINITY;
+    if (budget !== null) {
+      const left = budget - this.meterState().used;
+      if (left <= 0) throw new MeterExhaustedError(this.meterState().used);
+      allowed = Math.min(allowed, left);
+    }
+    this.#machine!.meterLimit = allowed === Number.POSITIVE_INFINITY ? 0 : Math.ceil(allowed);
   }
 
   /** The endowments were journaled at entry `index`, before the snapshot this recorder resumes. */
@@ -223,13 +278,17 @@ class Recorder {
 
   #toGuest(request: string): string {
     if (this.#replay) throw new JournalError('the host called into the guest while its journal was being replayed');
+    if (this.#open === 0) this.#meterCall();
     this.#record('toGuest', request);
     let reply: string;
+    this.#open++;
     try {
       reply = this.#direct!.toGuest(request);
     } catch (error) {
       this.#record('abort', error instanceof Error ? error.name : 'Error');
       throw error;
+    } finally {
+      this.#open--;
     }
     this.#record('guestReply', reply);
     return reply;
@@ -258,8 +317,11 @@ class Recorder {
           this.#endowed = { index, described: this.#endowed.described };
           continue;
         }
-        const next = this.#expect(['toGuest', 'collect', 'snapshot']);
-        if (next.kind === 'collect') this.#machine!.collectGarbage();
+        const next = this.#expect(['toGuest', 'collect', 'snapshot', 'meter']);
+        if (next.kind === 'meter') {
+          const { limit, budget } = JSON.parse(next.message) as { limit: number; budget: number | null };
+          this.#applyMeter(limit, budget);
+        } else if (next.kind === 'collect') this.#machine!.collectGarbage();
         else if (next.kind === 'snapshot') this.#machine!.snapshot();
         else this.#deliver(next.message);
         onProgress?.(replay.cursor - start, end - start);
@@ -285,12 +347,16 @@ class Recorder {
   /** Replays a recorded host → guest request and checks the guest's answer. */
   #deliver(request: string): void {
     let reply: string;
+    if (this.#open === 0) this.#meterCall();
+    this.#open++;
     try {
       reply = this.#direct!.toGuest(request);
     } catch (error) {
       if (error instanceof JournalError) throw error;
       this.#expect(['abort'], { kind: 'abort', message: error instanceof Error ? error.name : 'Error' });
       return;
+    } finally {
+      this.#open--;
     }
     this.#expect(['guestReply'], { kind: 'guestReply', message: reply });
   }
@@ -323,9 +389,11 @@ class Recorder {
       },
       snapshot: () => {
         recorder.#record('snapshot', '');
+        const meter = recorder.meterState();
         const heap = machine.snapshot();
         return encodeSnapshot({
           meta: {
+            meter,
             buildId: recorder.#header.buildId,
             machine: recorder.#header.machine,
             position: recorder.#entries.length,
@@ -335,6 +403,10 @@ class Recorder {
           },
           heap,
         });
+      },
+      setMeter: (meter: { readonly limit?: number; readonly budget?: number | null }) => recorder.setMeter(meter),
+      get meter() {
+        return recorder.meterState();
       },
       dispose: () => recorder.dispose(),
       [Symbol.dispose]: () => recorder.dispose(),

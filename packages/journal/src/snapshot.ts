@@ -20,6 +20,18 @@ export interface SnapshotMeta {
   /** The endowments as described in the journal (see describeEndowments), and that entry's index. */
   readonly endowments: string;
   readonly endowed: number;
+  /** The meter's settings, and the units used before the snapshot was written. */
+  readonly meter: MeterState;
+}
+
+/** A journaled machine's meter (see Journaled.setMeter). */
+export interface MeterState {
+  /** Units per call from the host; 0 for no limit. */
+  readonly limit: number;
+  /** Units for every call from here on, all told; null for no budget. */
+  readonly budget: number | null;
+  /** Units used so far. */
+  readonly used: number;
 }
 
 export interface Snapshot {

@@ -17,6 +17,25 @@ export interface PluginContext {
   guestScript(source: string): void;
   /** The completion value of guestScript, as a proxy (also after a restore). */
   guest(): unknown;
+  /** The guest's meter, which only the host sees (see PluginMeter). */
+  readonly meter: PluginMeter;
+}
+
+/** The guest's meter, as plugins set and read it. Settings are journaled, so a replay runs alike. */
+export interface PluginMeter {
+  /**
+   * `limit`: units per call from the host (0 for none); `budget`: units for all calls from here on
+   * (null for none). Each call runs with the smaller of the limit and what is left of the budget;
+   * with nothing left, calls are refused with MeterExhaustedError. Set during install, they take
+   * effect when the sandbox is created (a restore takes them from the journal instead).
+   */
+  set(meter: { readonly limit?: number; readonly budget?: number | null }): void;
+  /** Units used so far, by every call the sandbox ever made (restores included). */
+  readonly used: number;
+  /** The per-call limit (0 for none). */
+  readonly limit: number;
+  /** Units left of the budget (Infinity for no budget). */
+  readonly remaining: number;
 }
 
 /** An extension of a sandbox: installed into each sandbox (and each restore) with its options. */

@@ -11,7 +11,7 @@ import {
 } from '@xsb/journal';
 import type { Engine } from '@xsb/xs-wasm';
 import { PluginMismatchError, SandboxOptionsError } from './errors.js';
-import { type PluginContext, quote, type SandboxPlugin } from './plugin.js';
+import { type PluginContext, type PluginMeter, quote, type SandboxPlugin } from './plugin.js';
 
 /** A plugin, or a plugin with its options. */
 // biome-ignore lint/suspicious/noExplicitAny: a plugin's options and API are its own business
@@ -70,6 +70,8 @@ export interface Sandbox extends Disposable {
 const PLUGIN_ROOT = (name: string) => `plugin:${name}`;
 
 interface Installed {
+  /** Meter settings plugins made during install, in order: applied when a sandbox is created. */
+  readonly meterSettings: readonly { readonly limit?: number; readonly budget?: number | null }[];
   readonly names: readonly string[];
   readonly endowments: Readonly<Record<string, unknown>>;
   readonly scripts: readonly (readonly [name: string, source: string])[];
@@ -120,6 +122,23 @@ function install(uses: readonly PluginUse[], endowments: Readonly<Record<string,
   const apis: Record<string, unknown> = {};
   const names: string[] = [];
   let journaled: Journaled | undefined;
+  const meterSettings: { readonly limit?: number; readonly budget?: number | null }[] = [];
+  const meter: PluginMeter = Object.freeze({
+    set(settings: { readonly limit?: number; readonly budget?: number | null }) {
+      if (journaled) journaled.setMeter(settings);
+      else meterSettings.push(settings);
+    },
+    get used() {
+      return journaled?.meter.used ?? 0;
+    },
+    get limit() {
+      return journaled?.meter.limit ?? 0;
+    },
+    get remaining() {
+      const state = journaled?.meter;
+      return state?.budget == null ? Number.POSITIVE_INFINITY : Math.max(0, state.budget - state.used);
+    },
+  });
   const problems: string[] = [];
   for (const use of uses) {
     const [plugin, options] = Array.isArray(use) ? (use as [SandboxPlugin, unknown]) : [use as SandboxPlugin, undefined];
@@ -157,11 +176,13 @@ function install(uses: readonly PluginUse[], endowments: Readonly<Record<string,
           );
         return journaled.membrane.root(PLUGIN_ROOT(plugin.name));
       },
+      meter,
     };
     apis[plugin.name] = plugin.install(context, options);
   }
   if (problems.length > 0) throw new SandboxOptionsError(problems);
   return {
+    meterSettings,
     names,
     endowments: globals,
     scripts,
@@ -210,6 +231,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   try {
     for (const [name, source] of installed.scripts)
       journaled.membrane.keep(PLUGIN_ROOT(name), journaled.membrane.evaluateScript(source));
+    for (const settings of installed.meterSettings) journaled.setMeter(settings);
   } catch (error) {
     journaled.dispose();
     throw error;

@@ -86,6 +86,7 @@ struct xsbMachineRecord {
 	int promiseJobs;
 	double meterLimit;         /* units per outermost entry; 0 means none */
 	double meterUsed;          /* units used by the current or last outermost entry */
+	double meterTotal;         /* units used by every outermost entry that has ended */
 	txU4 meterMark;            /* meterIndex at the last meter check */
 	int meterHook;             /* ask the embedder for more units when the limit is reached */
 	txSlot* stackFloor;        /* the real bottom of the XS stack, below the reserve */
@@ -576,6 +577,7 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 		if (mxDuringJobs.kind == XS_REFERENCE_KIND && !m->deadStatus)
 			mxDuringJobs.value.reference->next = C_NULL;
 		m->meterUsed += (double)(the->meterIndex - m->meterMark);
+		m->meterTotal += m->meterUsed;
 		fxEndMetering(the);
 		xsb_rearm_reserve(m);
 	}
@@ -919,6 +921,7 @@ XSB_API xsbMachine* xsb_machine_restore(const uint8_t* bytes, uint32_t length, d
 		xsb_machine_dispose(m);
 		return NULL;
 	}
+	m->meterTotal = 0; /* that first call is the snapshot's, not the guest's */
 	/* jobs the writer had queued run at the next checkpoint, as they would have there */
 	{
 		txMachine* the = m->the;
@@ -979,6 +982,12 @@ XSB_API void xsb_machine_set_meter(xsbMachine* m, double limit, uint32_t hook)
 {
 	m->meterLimit = limit;
 	m->meterHook = (int)hook;
+}
+
+/* Units used by every call from the host since the machine was created or restored. */
+XSB_API double xsb_machine_meter_total(xsbMachine* m)
+{
+	return m->meterTotal;
 }
 
 XSB_API double xsb_machine_meter_used(xsbMachine* m)
@@ -1058,9 +1067,11 @@ static void xsb_nothing_body(txMachine* the, xsbMachine* m, void* data)
 static void xsb_end_snapshot_job(xsbMachine* m)
 {
 	int pending = m->promiseJobs;
+	double total = m->meterTotal; /* uncharged, as in the restored machine */
 	m->promiseJobs = 0;
 	xsb_enter(m, xsb_nothing_body, NULL);
 	m->promiseJobs |= pending;
+	m->meterTotal = total;
 }
 
 XSB_API int32_t xsb_snapshot(xsbMachine* m)

@@ -159,6 +159,11 @@ export class Machine implements Disposable, HandleOwner {
     return this.#instance.exports.xsb_machine_meter_used(this.#live());
   }
 
+  /** Meter units used by every call from the host that has ended, since creation or restore. */
+  get meterTotal(): number {
+    return this.#instance.exports.xsb_machine_meter_total(this.#live());
+  }
+
   /** Meter units allowed per call from the host; 0 for no limit. */
   get meterLimit(): number {
     return this.#meterLimit;
