@@ -601,16 +601,23 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     }
   }
 
+  // A message that could not go (the other side refused the call: a spent meter, say) stays
+  // queued for the next flush; once revoked, nobody is left to tell.
   function flushReleases(): void {
-    if (revoked) return;
     try {
-      for (const id of pendingRejections.splice(0)) {
+      while (!revoked && pendingRejections.length > 0) {
+        const id = pendingRejections[0]!;
         const gone = new RevokedError(`the host that made promise #${id} is gone (restored from a snapshot or journal)`);
         send({ op: 'settle', id, err: encode(gone, 'the settlement') });
+        pendingRejections.shift();
       }
-      if (pendingReleases.length > 0) send({ op: 'release', ids: pendingReleases.splice(0) });
+      if (!revoked && pendingReleases.length > 0) {
+        const ids = pendingReleases.slice();
+        send({ op: 'release', ids });
+        pendingReleases.splice(0, ids.length);
+      }
     } catch {
-      // the other side is gone, and with it what it held
+      // kept for the next flush
     }
   }
 
