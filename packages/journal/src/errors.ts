@@ -3,25 +3,28 @@ export class JournalError extends Error {
   override name = 'JournalError';
 }
 
-/** Bytes that are not a journal, or a damaged one: `offset` is where reading them failed. */
-export class JournalFormatError extends JournalError {
-  override name = 'JournalFormatError';
+/** Bytes that are not a journal or snapshot, or a damaged one: `offset` is where reading them failed. */
+export abstract class DamagedBytesError extends JournalError {
   constructor(
     readonly offset: number,
     problem: string,
+    what: 'journal' | 'snapshot',
   ) {
-    super(`journal byte ${offset}: ${problem}`);
+    super(`${what} byte ${offset}: ${problem}`);
   }
 }
 
-/** Bytes that are not a snapshot, or a damaged one: `offset` is where reading them failed. */
-export class SnapshotFormatError extends JournalError {
+export class JournalFormatError extends DamagedBytesError {
+  override name = 'JournalFormatError';
+  constructor(offset: number, problem: string) {
+    super(offset, problem, 'journal');
+  }
+}
+
+export class SnapshotFormatError extends DamagedBytesError {
   override name = 'SnapshotFormatError';
-  constructor(
-    readonly offset: number,
-    problem: string,
-  ) {
-    super(`snapshot byte ${offset}: ${problem}`);
+  constructor(offset: number, problem: string) {
+    super(offset, problem, 'snapshot');
   }
 }
 

@@ -8,6 +8,7 @@
 // error; any checksum that fails is damage, an error naming the offset. Text is CESU-8, as the
 // engine speaks it: every JavaScript string, lone surrogates included, survives the round trip.
 import { decodeCesu8, encodeCesu8 } from '@xsb/xs-wasm';
+import { checkPreamble, type Preamble, putU32, u32, writePreamble } from './bytes.js';
 import { crc32 } from './crc32.js';
 import { ENTRY_KINDS, type JournalEntry } from './entries.js';
 import { JournalFormatError } from './errors.js';
@@ -36,21 +37,15 @@ export interface JournalHeader {
 /** Largest header or entry the reader accepts; beyond it a length is taken for damage. */
 const MAX_RECORD = 2 ** 31;
 
-const u32 = (bytes: Uint8Array, at: number): number =>
-  (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-const putU32 = (bytes: Uint8Array, at: number, value: number): void => {
-  bytes[at] = value & 0xff;
-  bytes[at + 1] = (value >>> 8) & 0xff;
-  bytes[at + 2] = (value >>> 16) & 0xff;
-  bytes[at + 3] = (value >>> 24) & 0xff;
+const PREAMBLE: Preamble = { magic: JOURNAL_MAGIC, version: JOURNAL_FORMAT_VERSION, what: 'journal' };
+const fail = (offset: number, problem: string): never => {
+  throw new JournalFormatError(offset, problem);
 };
 
 export function encodeHeader(header: JournalHeader): Uint8Array {
   const json = encodeCesu8(JSON.stringify(header));
   const bytes = new Uint8Array(12 + json.length + 4);
-  bytes.set(JOURNAL_MAGIC, 0);
-  bytes[4] = JOURNAL_FORMAT_VERSION & 0xff;
-  bytes[5] = JOURNAL_FORMAT_VERSION >>> 8;
+  writePreamble(bytes, PREAMBLE);
   putU32(bytes, 8, json.length);
   bytes.set(json, 12);
   putU32(bytes, 12 + json.length, crc32(bytes, 0, 12 + json.length));
@@ -139,19 +134,9 @@ export class JournalReader {
   /** Returns the header's size, or 0 while it is incomplete. */
   #readHeader(bytes: Uint8Array): number {
     const check = (at: number, ok: boolean, problem: string) => {
-      if (!ok) throw new JournalFormatError(at, problem);
+      if (!ok) fail(at, problem);
     };
-    for (let i = 0; i < Math.min(4, bytes.length); i++) {
-      check(i, bytes[i] === JOURNAL_MAGIC[i], 'not a journal: it does not start with "XSBJ"');
-    }
-    if (bytes.length < 12) return 0;
-    const version = bytes[4]! | (bytes[5]! << 8);
-    check(
-      4,
-      version === JOURNAL_FORMAT_VERSION,
-      `format version ${version}, but this reader knows version ${JOURNAL_FORMAT_VERSION} only: read it with the @xsb/journal version that wrote it`,
-    );
-    check(6, bytes[6] === 0 && bytes[7] === 0, 'reserved header bytes are not zero');
+    if (!checkPreamble(bytes, PREAMBLE, fail) || bytes.length < 12) return 0;
     const length = u32(bytes, 8);
     check(8, length < MAX_RECORD, `a header of ${length} bytes is past any real one: the length is damaged`);
     if (bytes.length < 12 + length + 4) return 0;

@@ -1,6 +1,13 @@
 export { DEPTH_CHANGE, describeEndowments, ENTRY_KINDS, type EntryKind, type JournalEntry } from './entries.js';
 export * as errors from './errors.js';
-export { EngineMismatchError, JournalDivergenceError, JournalError, JournalFormatError, SnapshotFormatError } from './errors.js';
+export {
+  DamagedBytesError,
+  EngineMismatchError,
+  JournalDivergenceError,
+  JournalError,
+  JournalFormatError,
+  SnapshotFormatError,
+} from './errors.js';
 export {
   encodeEntry,
   encodeHeader,

@@ -2,6 +2,7 @@
 //
 //   "XSBS" | u16 format version | u16 0 | u32 n | n bytes of JSON (SnapshotMeta) | u32 m | m bytes of XS heap | u32 crc32 of all before
 import { decodeCesu8, encodeCesu8 } from '@xsb/xs-wasm';
+import { checkPreamble, type Preamble, putU32, u32, writePreamble } from './bytes.js';
 import { crc32 } from './crc32.js';
 import { SnapshotFormatError } from './errors.js';
 import type { MachineSettings } from './format.js';
@@ -40,18 +41,15 @@ export interface Snapshot {
   readonly heap: Uint8Array;
 }
 
-const putU32 = (bytes: Uint8Array, at: number, value: number): void => {
-  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(at, value, true);
+const PREAMBLE: Preamble = { magic: SNAPSHOT_MAGIC, version: SNAPSHOT_FORMAT_VERSION, what: 'snapshot' };
+const fail = (offset: number, problem: string): never => {
+  throw new SnapshotFormatError(offset, problem);
 };
-const u32 = (bytes: Uint8Array, at: number): number =>
-  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at, true);
 
 export function encodeSnapshot({ meta, heap }: Snapshot): Uint8Array {
   const json = encodeCesu8(JSON.stringify(meta));
   const bytes = new Uint8Array(12 + json.length + 4 + heap.length + 4);
-  bytes.set(SNAPSHOT_MAGIC, 0);
-  bytes[4] = SNAPSHOT_FORMAT_VERSION & 0xff;
-  bytes[5] = SNAPSHOT_FORMAT_VERSION >>> 8;
+  writePreamble(bytes, PREAMBLE);
   putU32(bytes, 8, json.length);
   bytes.set(json, 12);
   putU32(bytes, 12 + json.length, heap.length);
@@ -63,18 +61,10 @@ export function encodeSnapshot({ meta, heap }: Snapshot): Uint8Array {
 
 export function decodeSnapshot(bytes: Uint8Array): Snapshot {
   const check = (at: number, ok: boolean, problem: string) => {
-    if (!ok) throw new SnapshotFormatError(at, problem);
+    if (!ok) fail(at, problem);
   };
   check(0, bytes instanceof Uint8Array, 'a snapshot is a Uint8Array');
-  for (let i = 0; i < 4; i++) check(i, bytes[i] === SNAPSHOT_MAGIC[i], 'not a snapshot: it does not start with "XSBS"');
-  check(4, bytes.length >= 12, `${bytes.length} bytes are too few for a snapshot`);
-  const version = bytes[4]! | (bytes[5]! << 8);
-  check(
-    4,
-    version === SNAPSHOT_FORMAT_VERSION,
-    `format version ${version}, but this reader knows version ${SNAPSHOT_FORMAT_VERSION} only: restore it with the @xsb/journal version that wrote it`,
-  );
-  check(6, bytes[6] === 0 && bytes[7] === 0, 'reserved bytes are not zero');
+  check(4, checkPreamble(bytes, PREAMBLE, fail) && bytes.length >= 12, `${bytes.length} bytes are too few for a snapshot`);
   const metaLength = u32(bytes, 8);
   check(
     8,

@@ -1,14 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodeEntry, JournalReader, readJournal, restoreJournaled, startJournaled } from '@xsb/journal';
 import { FileSink, readJournalFile } from '@xsb/journal/node';
 import { describe, expect, it } from 'vitest';
+import { runInChildProcess } from '../../../test-support/child.js';
 import { sharedEngine } from './support.js';
-
-const repo = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe('journal files', () => {
   it('writes each entry as it happens, readable while it is written', async () => {
@@ -62,20 +59,10 @@ describe('journal files', () => {
     const torn = encodeEntry({ kind: 'toGuest', message: '{"op":"get","t":{"$":"w","n":"globalThis"},"k":"x"}' }).subarray(0, 15);
     writeFileSync(journalPath, Buffer.concat([whole, torn]));
 
-    const output = execFileSync(
-      process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        join(repo, 'scripts/register-ts.mjs'),
-        fileURLToPath(new URL('./fixtures/restore-in-child.ts', import.meta.url)),
-        journalPath,
-        snapshotPath,
-      ],
-      { encoding: 'utf8' },
-    );
-    const { results, lines } = JSON.parse(output);
-    for (const how of ['replay', 'snapshot']) {
+    const output = runInChildProcess(new URL('./fixtures/restore-in-child.ts', import.meta.url), journalPath, snapshotPath);
+    type Restored = { total: number; next: number; report: { tornBytes: number; fromSnapshot: boolean; replayed: number } };
+    const { results, lines } = output as { results: { replay: Restored; snapshot: Restored }; lines: string[] };
+    for (const how of ['replay', 'snapshot'] as const) {
       expect(results[how].total).toBe(6);
       expect(results[how].next).toBe(11);
       expect(results[how].report.tornBytes).toBe(15);

@@ -1,13 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Timers, timersPlugin } from '@xsb/plugin-timers';
 import { createSandbox, loadEngine, MemorySink } from '@xsb/sandbox';
 import { expect, it } from 'vitest';
-
-const repo = fileURLToPath(new URL('../../..', import.meta.url));
+import { runInChildProcess } from '../../../test-support/child.js';
 
 it('restores in a second Node.js process from the snapshot and journal the first saved', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'xsb-sandbox-'));
@@ -27,19 +24,9 @@ it('restores in a second Node.js process from the snapshot and journal the first
   sandbox.dispose();
   expect(printed).toEqual(['tick 1 at 300', 'tick 2 at 600', 'tick 3 at 900']);
 
-  const output = execFileSync(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      join(repo, 'scripts/register-ts.mjs'),
-      fileURLToPath(new URL('./fixtures/resume-in-child.ts', import.meta.url)),
-      folder,
-    ],
-    { encoding: 'utf8' },
-  );
+  const output = runInChildProcess(new URL('./fixtures/resume-in-child.ts', import.meta.url), folder);
   // the tick at 900 fired before the journal was saved: the child replays it (without printing) and goes on
-  expect(JSON.parse(output)).toEqual({
+  expect(output).toEqual({
     replayed: expect.any(Number),
     before: 3,
     after: 6,
