@@ -1,3 +1,3 @@
 import { packageConfig } from '../../rollup.base.mjs';
 
-export default packageConfig({ input: { index: 'src/index.ts' } });
+export default packageConfig({ input: { index: 'src/index.ts', node: 'src/node.ts' } });

@@ -10,7 +10,7 @@
 import { decodeCesu8, encodeCesu8 } from '@xsb/xs-wasm';
 import { checkPreamble, type Preamble, putU32, u32, writePreamble } from './bytes.js';
 import { crc32 } from './crc32.js';
-import { ENTRY_KINDS, type JournalEntry } from './entries.js';
+import { DEPTH_CHANGE, ENTRY_KINDS, type JournalEntry } from './entries.js';
 import { JournalFormatError } from './errors.js';
 
 /** "XSBJ" in ASCII: the first four bytes of every journal. */
@@ -196,6 +196,13 @@ export interface ReadJournal {
   readonly validBytes: number;
   /** Bytes after them: the start of an entry whose write was cut short (0 for a clean end). */
   readonly tornBytes: number;
+  /** Entries that finish their exchanges: what a restore replays (the rest, the writer died inside a call). */
+  readonly completeEntries: number;
+  /**
+   * Where a sink continuing this journal in its own file resumes (FileSink's resumeAt): after the
+   * complete entries, so that an unfinished exchange and a torn entry are cut off.
+   */
+  readonly resumeAt: number;
 }
 
 /** Reads a whole journal; a torn last entry is reported in `tornBytes`, damage throws JournalFormatError. */
@@ -204,5 +211,18 @@ export function readJournal(bytes: Uint8Array): ReadJournal {
   reader.push(bytes);
   const header = reader.header;
   if (header === undefined) throw new JournalFormatError(bytes.length, 'the journal ends inside its header');
-  return { header, entries: reader.entries, validBytes: reader.validBytes, tornBytes: reader.pendingBytes };
+  let depth = 0;
+  let complete = 0;
+  reader.entries.forEach((entry, index) => {
+    depth += DEPTH_CHANGE[entry.kind];
+    if (depth === 0) complete = index + 1;
+  });
+  return {
+    header,
+    entries: reader.entries,
+    validBytes: reader.validBytes,
+    tornBytes: reader.pendingBytes,
+    completeEntries: complete,
+    resumeAt: reader.offsetOf(complete),
+  };
 }

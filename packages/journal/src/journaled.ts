@@ -1,9 +1,9 @@
 // A machine with the membrane attached whose every crossing is journaled; and its restore, by
 // replaying the journal into a fresh machine (or into one restored from a snapshot) and checking
 // everything the guest sends against it.
-import { attachMembrane, type Membrane, type MembraneWire } from '@xsb/membrane';
+import { attachMembrane, type Membrane, type MembraneWire, type ModuleHost } from '@xsb/membrane';
 import { type Engine, type Machine, MeterExhaustedError } from '@xsb/xs-wasm';
-import { DEPTH_CHANGE, describeEndowments, type EntryKind, type JournalEntry } from './entries.js';
+import { describeEndowments, type EntryKind, type JournalEntry } from './entries.js';
 import { EngineMismatchError, JournalDivergenceError, JournalError } from './errors.js';
 import { encodeEntry, encodeHeader, type JournalHeader, type MachineSettings, readJournal } from './format.js';
 import { type JournalSink, MemorySink } from './sink.js';
@@ -23,6 +23,8 @@ export interface JournaledOptions {
   readonly endowments?: Readonly<Record<string, unknown>>;
   /** Largest message either way, in bytes (see @xsb/membrane). */
   readonly maxMessageSize?: number;
+  /** Answers the guest's imports (see @xsb/membrane); a replay answers them from the journal. */
+  readonly modules?: ModuleHost;
   /** Kept in the journal's header for the embedder (JSON); a restore ignores it. */
   readonly host?: unknown;
 }
@@ -94,7 +96,7 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
   if (snapshot && snapshot.meta.buildId !== engine.buildId) {
     throw new EngineMismatchError('snapshot', snapshot.meta.buildId, engine.buildId);
   }
-  const complete = completeEntries(read.entries);
+  const complete = read.completeEntries;
   const start = snapshot?.meta.position ?? 0;
   if (start > complete) {
     throw new JournalError(
@@ -109,6 +111,11 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
   }
   const sink = options.sink ?? new MemorySink();
   // a new sink gets the journal so far; a sink resuming the old file has it already
+  if (sink.size > 0 && sink.size !== read.resumeAt) {
+    throw new JournalError(
+      `the sink holds ${sink.size} bytes, but this journal continues after byte ${read.resumeAt}: resume its file at readJournal(journal).resumeAt, or give a new sink`,
+    );
+  }
   if (sink.size === 0) {
     sink.write(encodeHeader(header));
     for (const entry of read.entries.slice(0, complete)) sink.write(encodeEntry(entry));
@@ -140,16 +147,6 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
 }
 
 /** How many entries from the start make whole exchanges: a journal may end inside one. */
-function completeEntries(entries: readonly JournalEntry[]): number {
-  let depth = 0;
-  let complete = 0;
-  entries.forEach((entry, index) => {
-    depth += DEPTH_CHANGE[entry.kind];
-    if (depth === 0) complete = index + 1;
-  });
-  return complete;
-}
-
 const quoteEntry = (entry: JournalEntry | undefined): string =>
   entry === undefined
     ? 'the end of the journal'
@@ -266,6 +263,7 @@ class Recorder {
         return { toGuest: (request) => this.#toGuest(request), fromGuest: (request) => this.#fromGuest(request) };
       },
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+      ...(options.modules === undefined ? {} : { modules: options.modules }),
     });
   }
 

@@ -65,6 +65,14 @@ describe('damaged journals', () => {
       expect(journaled.membrane.evaluateScript('total')).toBe(1);
       journaled.dispose();
     }
+    // a file continuing such a journal resumes before the unfinished exchange, and nowhere else
+    const cut = readJournal(journal.subarray(0, lastStart + 3));
+    expect(cut.resumeAt).toBeLessThan(cut.validBytes);
+    const holding = new MemorySink();
+    holding.write(journal.subarray(0, cut.validBytes));
+    expect(() =>
+      restoreJournaled(engine, { journal: journal.subarray(0, lastStart + 3), endowments: { unit: 'm' }, sink: holding }),
+    ).toThrow(`the sink holds ${cut.validBytes} bytes, but this journal continues after byte ${cut.resumeAt}`);
   });
 
   it('refuses a journal cut inside its header, of another version, or of another engine build', async () => {

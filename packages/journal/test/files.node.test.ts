@@ -74,10 +74,10 @@ describe('journal files', () => {
     expect(notes).toEqual(['added 1', 'added 2', 'added 3']);
 
     // resuming the file cuts the torn tail off before it appends
-    const { validBytes, tornBytes } = readJournal(readJournalFile(journalPath));
+    const { validBytes, tornBytes, resumeAt } = readJournal(readJournalFile(journalPath));
     expect(tornBytes).toBe(15);
     {
-      using sink = new FileSink(journalPath, { resumeAt: validBytes });
+      using sink = new FileSink(journalPath, { resumeAt });
       const { journaled } = restoreJournaled(await sharedEngine(), { journal: readJournalFile(journalPath), endowments, sink });
       journaled.membrane.evaluateScript('add(4)');
       journaled.dispose();

@@ -15,6 +15,14 @@ export interface MembraneWire {
   fromGuest(request: string): string;
 }
 
+/** Where the guest's imports and requires come from. */
+export interface ModuleHost {
+  /** The full name of `specifier` as imported by the module named `referrer` (undefined: the host's own import). */
+  resolve(specifier: string, referrer: string | undefined): string;
+  /** The source of the module of that full name. */
+  load(name: string): string;
+}
+
 export interface MembraneOptions {
   /** Largest message either way, in bytes (see @xsb/channel). Default 64 MiB. */
   readonly maxMessageSize?: number;
@@ -24,12 +32,18 @@ export interface MembraneOptions {
   readonly nameOf?: (value: object) => string | undefined;
   /** The machine comes from a snapshot: its guest side is in the heap, connected already. */
   readonly restored?: boolean;
+  /**
+   * Answers the guest's imports and requires. The guest reaches it by name, not as an object it
+   * holds, so a restored guest reaches the restoring host's. Default: none, and importing throws.
+   */
+  readonly modules?: ModuleHost;
 }
 
 /** What the guest's control channel offers the host. */
 export interface ControlChannel {
   evaluateScript(source: string): unknown;
-  evaluateCommonJsModule(source: string, filename: string, require?: (specifier: string) => unknown): unknown;
+  evaluateCommonJsModule(source: string, filename: string): unknown;
+  evaluateModule(specifier: string): unknown;
   defineGlobals(endowments: Readonly<Record<string, unknown>>): void;
   keep(name: string, value: unknown): void;
   root(name: string): unknown;
@@ -39,8 +53,17 @@ export interface ControlChannel {
 export interface Membrane {
   /** Runs a script in the guest; returns its completion value (objects as proxies). */
   evaluateScript(source: string): unknown;
-  /** Runs a CommonJS module in the guest; returns its module.exports. */
-  evaluateCommonJsModule(source: string, filename: string, require?: (specifier: string) => unknown): unknown;
+  /**
+   * Runs a CommonJS module in the guest; returns its module.exports. Its require() resolves and
+   * loads through the module host, and runs each module once (JSON files are parsed).
+   */
+  evaluateCommonJsModule(source: string, filename: string): unknown;
+  /**
+   * Imports an ES module graph through the module host, synchronously (no top-level await);
+   * returns the namespace. A module runs once: importing it again, after a restore too, gives
+   * the same namespace without loading.
+   */
+  evaluateModule(specifier: string): unknown;
   /** Installs host values as guest globals; the guest reaches them through the membrane. */
   defineGlobals(endowments: Readonly<Record<string, unknown>>): void;
   /**
@@ -62,6 +85,17 @@ export interface Membrane {
   stats(): { readonly dry: MembraneStats; readonly wet: MembraneStats };
 }
 
+const NO_MODULES: ModuleHost = Object.freeze({
+  resolve(specifier: string): string {
+    throw new Error(
+      `cannot import ${JSON.stringify(specifier)}: the host gave this guest no module host (MembraneOptions.modules)`,
+    );
+  },
+  load(name: string): string {
+    throw new Error(`cannot load ${JSON.stringify(name)}: the host gave this guest no module host (MembraneOptions.modules)`);
+  },
+});
+
 let hostIntrinsics: Intrinsics | undefined;
 
 /** Connects a fresh machine to the host through the membrane. */
@@ -82,6 +116,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     intrinsics: hostIntrinsics,
     send: (request: Request): Reply => JSON.parse(wire.toGuest(JSON.stringify(request))) as Reply,
     ...(options.nameOf ? { nameOf: options.nameOf } : {}),
+    wellKnown: { modules: options.modules ?? NO_MODULES },
   });
   machine.onMessage = (frame) => channel.receive(frame);
   if (!options.restored) {
@@ -93,8 +128,8 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
   const control = side.wellKnown('controlChannel') as ControlChannel;
   return Object.freeze({
     evaluateScript: (source: string) => control.evaluateScript(source),
-    evaluateCommonJsModule: (source: string, filename: string, require?: (specifier: string) => unknown) =>
-      control.evaluateCommonJsModule(source, filename, require),
+    evaluateCommonJsModule: (source: string, filename: string) => control.evaluateCommonJsModule(source, filename),
+    evaluateModule: (specifier: string) => control.evaluateModule(specifier),
     defineGlobals: (endowments: Readonly<Record<string, unknown>>) => control.defineGlobals(endowments),
     keep: (name: string, value: unknown) => control.keep(name, value),
     root: (name: string) => control.root(name),

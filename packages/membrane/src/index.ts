@@ -1,4 +1,11 @@
-export { attachMembrane, type ControlChannel, type Membrane, type MembraneOptions, type MembraneWire } from './dry.js';
+export {
+  attachMembrane,
+  type ControlChannel,
+  type Membrane,
+  type MembraneOptions,
+  type MembraneWire,
+  type ModuleHost,
+} from './dry.js';
 export * as errors from './errors.js';
 export { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
 export { collectIntrinsics, type Intrinsics } from './intrinsics.js';

@@ -5,10 +5,23 @@ import { collectIntrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
 import { type MembraneStats, makeMembraneSide } from './side.js';
 
-/** The pump's string codec (see @xsb/xs-wasm's Machine.connect): XS has no TextEncoder. */
+/** What the pump gives the guest's side (see @xsb/xs-wasm's Machine.connect). */
 interface Codec {
+  /** XS has no TextEncoder. */
   encode(text: string): ArrayBuffer;
   decode(bytes: ArrayBuffer): string;
+  setModuleHook(hook: (op: 'resolve' | 'load', specifier: string, referrer?: string) => string): void;
+  importNow(specifier: string): unknown;
+}
+
+/** The host's module host, as the guest calls it (see ModuleHost in dry.ts). */
+interface Modules {
+  resolve(specifier: string, referrer: string | undefined): string;
+  load(name: string): string;
+}
+
+interface CommonJsModule {
+  exports: unknown;
 }
 
 export function connectWet(send: (buffer: ArrayBuffer) => ArrayBuffer, codec: Codec): (buffer: ArrayBuffer) => ArrayBuffer {
@@ -23,6 +36,37 @@ export function connectWet(send: (buffer: ArrayBuffer) => ArrayBuffer, codec: Co
 
   // guest values the host keeps by name: after a restore they are how it finds them again
   const roots = new Map<string, unknown>();
+  // CommonJS modules by full name, as require() caches them
+  const commonJsModules = new Map<string, CommonJsModule>();
+  let modulesProxy: Modules | undefined;
+  const modules = (): Modules => (modulesProxy ??= side.wellKnown('modules') as Modules);
+  codec.setModuleHook((op, specifier, referrer) =>
+    op === 'load' ? modules().load(specifier) : modules().resolve(specifier, referrer),
+  );
+
+  const runCommonJs = (module: CommonJsModule, source: string, filename: string): void => {
+    const wrapper = indirectEval(`(function (exports, require, module, __filename, __dirname) {${source}\n})`);
+    const dirname = filename.includes('/') ? filename.slice(0, filename.lastIndexOf('/')) || '/' : '.';
+    const require = (specifier: string): unknown => {
+      const name = String(modules().resolve(String(specifier), filename));
+      let required = commonJsModules.get(name);
+      if (!required) {
+        required = { exports: {} };
+        // cached before it runs, as Node does: a cycle sees the exports so far
+        commonJsModules.set(name, required);
+        try {
+          const text = String(modules().load(name));
+          if (name.endsWith('.json')) required.exports = parse(text);
+          else runCommonJs(required, text, name);
+        } catch (error) {
+          commonJsModules.delete(name);
+          throw error;
+        }
+      }
+      return required.exports;
+    };
+    wrapper.call(module.exports, module.exports, require, module, filename, dirname);
+  };
 
   const controlChannel = Object.freeze({
     /** Keeps a guest value under a name (undefined forgets it). */
@@ -38,19 +82,16 @@ export function connectWet(send: (buffer: ArrayBuffer) => ArrayBuffer, codec: Co
     evaluateScript(source: string): unknown {
       return indirectEval(String(source));
     },
-    /** Runs a CommonJS module; returns its module.exports. */
-    evaluateCommonJsModule(source: string, filename: string, require?: (specifier: string) => unknown): unknown {
-      const wrapper = indirectEval(`(function (exports, require, module, __filename, __dirname) {${String(source)}\n})`);
-      const module = { exports: {} as unknown };
-      const file = String(filename);
-      const dirname = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : '.';
-      const requireModule =
-        require ??
-        ((specifier: string) => {
-          throw new Error(`require(${JSON.stringify(specifier)}) in ${file}: the host gave this module no require`);
-        });
-      wrapper.call(module.exports, module.exports, requireModule, module, file, dirname);
+    /** Runs a CommonJS module (cached under its filename for require); returns its module.exports. */
+    evaluateCommonJsModule(source: string, filename: string): unknown {
+      const module: CommonJsModule = { exports: {} };
+      commonJsModules.set(String(filename), module);
+      runCommonJs(module, String(source), String(filename));
       return module.exports;
+    },
+    /** Imports an ES module graph; returns its namespace. */
+    evaluateModule(specifier: string): unknown {
+      return codec.importNow(String(specifier));
     },
     /** The wet side's tables, for the host to watch. */
     stats(): MembraneStats {

@@ -22,7 +22,7 @@ describe('calls', () => {
       const text = 'ab'.repeat(size).slice(0, size);
       expect(reverse(text)).toBe(text.split('').reverse().join(''));
     }
-    const big = 'x'.repeat(16 * 1024 * 1024 - 1) + 'é';
+    const big = `${'x'.repeat(16 * 1024 * 1024 - 1)}é`;
     const length = run('(s) => s.length');
     expect(length(big)).toBe(big.length);
     membrane.defineGlobals({ hostLength: (s: string) => s.length });
@@ -30,28 +30,69 @@ describe('calls', () => {
     expect(run('"y".repeat(16 * 1024 * 1024)').length).toBe(16 * 1024 * 1024);
   }, 120_000);
 
-  it('evaluates CommonJS modules, with require through the host', async () => {
-    const { membrane } = await guest();
-    const modules: Record<string, string> = {
-      './math.js': 'exports.square = (x) => x * x;',
-      './main.js':
-        'const { square } = require("./math.js"); module.exports = { area: (r) => 3 * square(r), file: __filename, dir: __dirname };',
+  it('evaluates CommonJS modules, with require through the module host', async () => {
+    const files: Record<string, string> = {
+      '/app/math.js': 'exports.square = (x) => x * x; exports.loads = (exports.loads ?? 0) + 1;',
+      '/app/config.json': '{ "factor": 3 }',
+      '/app/cycle-a.js': 'exports.early = "a"; const b = require("./cycle-b.js"); exports.fromB = b.sawA;',
+      '/app/cycle-b.js': 'exports.sawA = require("./cycle-a.js").early;',
     };
-    const cache = new Map<string, unknown>();
-    const require = (specifier: string): unknown => {
-      if (!cache.has(specifier))
-        cache.set(specifier, membrane.evaluateCommonJsModule(modules[specifier]!, `/app/${specifier.slice(2)}`, require));
-      return cache.get(specifier);
-    };
-    const main = membrane.evaluateCommonJsModule(modules['./main.js']!, '/app/main.js', require) as {
-      area(r: number): number;
-      file: string;
-      dir: string;
-    };
+    const asked: string[] = [];
+    const { membrane } = await guest({
+      modules: {
+        resolve: (specifier, referrer) => {
+          asked.push(`resolve ${specifier} from ${referrer}`);
+          return new URL(specifier, `file://${referrer}`).pathname;
+        },
+        load: (name) => {
+          asked.push(`load ${name}`);
+          if (!(name in files)) throw new Error(`no file ${name}`);
+          return files[name]!;
+        },
+      },
+    });
+    const main = membrane.evaluateCommonJsModule(
+      `const { square } = require('./math.js'); const { factor } = require('./config.json');
+       module.exports = { area: (r) => factor * square(r), file: __filename, dir: __dirname,
+         same: require('./math.js') === require('./math.js'), cycle: require('./cycle-a.js').fromB };`,
+      '/app/main.js',
+    ) as { area(r: number): number; file: string; dir: string; same: boolean; cycle: string };
     expect(main.area(2)).toBe(12);
-    expect(main.file).toBe('/app/main.js');
-    expect(main.dir).toBe('/app');
-    expect(() => membrane.evaluateCommonJsModule('require("fs")', '/x.js')).toThrow(/no require/);
+    expect([main.file, main.dir, main.same, main.cycle]).toEqual(['/app/main.js', '/app', true, 'a']);
+    expect(asked.filter((line) => line.startsWith('load'))).toEqual([
+      'load /app/math.js',
+      'load /app/config.json',
+      'load /app/cycle-a.js',
+      'load /app/cycle-b.js',
+    ]);
+    // a module that failed to load is not cached: asking again asks the host again
+    expect(() => membrane.evaluateCommonJsModule('require("./gone.js")', '/app/x.js')).toThrow(/no file \/app\/gone.js/);
+    expect(() => membrane.evaluateCommonJsModule('require("./gone.js")', '/app/x.js')).toThrow(/no file/);
+    expect(asked.filter((line) => line === 'load /app/gone.js')).toHaveLength(2);
+  });
+
+  it('imports ES modules through the module host', async () => {
+    const files: Record<string, string> = {
+      '/app/main.js': `import { square } from './math.js'; export const area = (r) => 3 * square(r);
+        export default 'main'; export { loads } from './math.js';`,
+      '/app/math.js': 'export let loads = 0; loads++; export function square(x) { return x * x }',
+    };
+    const { membrane } = await guest({
+      modules: {
+        resolve: (specifier, referrer) => new URL(specifier, `file://${referrer ?? '/'}`).pathname,
+        load: (name) => files[name]!,
+      },
+    });
+    const main = membrane.evaluateModule('/app/main.js') as { area(r: number): number; default: string; loads: number };
+    expect([main.area(2), main.default, main.loads]).toEqual([12, 'main', 1]);
+    expect(Object.keys(main).sort()).toEqual(['area', 'default', 'loads']);
+    expect(membrane.evaluateModule('/app/math.js')).toEqual(expect.objectContaining({ loads: 1 }));
+  });
+
+  it('refuses imports and requires without a module host, saying why', async () => {
+    const { membrane } = await guest();
+    expect(() => membrane.evaluateCommonJsModule('require("fs")', '/x.js')).toThrow(/no module host/);
+    expect(() => membrane.evaluateModule('/main.js')).toThrow(/no module host/);
   });
 
   it('reads and writes the guest global', async () => {

@@ -11,6 +11,7 @@ import {
 } from '@xsb/journal';
 import type { Engine } from '@xsb/xs-wasm';
 import { PluginMismatchError, SandboxOptionsError } from './errors.js';
+import { type ModuleHost, membraneModuleHost, moduleHostProblems } from './modules.js';
 import { type PluginContext, type PluginMeter, quote, type SandboxPlugin } from './plugin.js';
 
 /** A plugin, or a plugin with its options. */
@@ -30,6 +31,8 @@ export interface SandboxOptions {
   readonly plugins?: readonly PluginUse[];
   /** Host values the guest gets as globals (objects and functions through the membrane). */
   readonly endowments?: Readonly<Record<string, unknown>>;
+  /** Where the guest's imports and requires come from; without it they throw. */
+  readonly modules?: ModuleHost;
   readonly limits?: SandboxLimits;
   /** Seed of the guest's Math.random. Default 0. */
   readonly randomSeed?: number;
@@ -50,8 +53,17 @@ export interface RestoreSandboxOptions extends Omit<SandboxOptions, 'limits' | '
 export interface Sandbox extends Disposable {
   /** Runs a script in the guest's global scope; returns its completion value (objects as proxies). */
   evaluate(source: string): unknown;
-  /** Runs a CommonJS module; returns its module.exports. `require` is called for each import. */
-  evaluateCommonJsModule(source: string, filename: string, require?: (specifier: string) => unknown): unknown;
+  /**
+   * Runs a CommonJS module; returns its module.exports. Its require() resolves and loads through
+   * the `modules` option, in the guest: each module runs once, `.json` files are parsed.
+   */
+  evaluateCommonJsModule(source: string, filename: string): unknown;
+  /**
+   * Imports an ES module and everything it imports through the `modules` option, synchronously
+   * (no top-level await); returns its namespace. A module runs once: importing it again, after a
+   * restore too, gives the same namespace without loading it.
+   */
+  evaluateModule(specifier: string): unknown;
   /** Keeps a guest value under a name, in the guest: after a restore, root(name) finds it again. */
   keep(name: string, value: unknown): void;
   /** The guest value kept under a name, or undefined. */
@@ -94,6 +106,7 @@ function checkOptions(options: unknown, restoring: boolean): void {
   if (o.endowments !== undefined && (o.endowments === null || typeof o.endowments !== 'object')) {
     problems.push(`endowments is ${quote(o.endowments)}; expected an object of globals`);
   }
+  problems.push(...moduleHostProblems(o.modules));
   if (!restoring) {
     const limits = (o.limits ?? {}) as Record<string, unknown>;
     for (const key of ['memory', 'stackSlots'] as const) {
@@ -199,8 +212,8 @@ function wrap(journaled: Journaled, installed: Installed): Sandbox {
   const dispose = () => journaled.dispose();
   return Object.freeze({
     evaluate: (source: string) => membrane.evaluateScript(source),
-    evaluateCommonJsModule: (source: string, filename: string, require?: (specifier: string) => unknown) =>
-      membrane.evaluateCommonJsModule(source, filename, require),
+    evaluateCommonJsModule: (source: string, filename: string) => membrane.evaluateCommonJsModule(source, filename),
+    evaluateModule: (specifier: string) => membrane.evaluateModule(specifier),
     keep: (name: string, value: unknown) => membrane.keep(name, value),
     root: (name: string) => membrane.root(name),
     plugins: Object.freeze({ ...installed.apis }),
@@ -226,6 +239,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
     },
     ...(options.journal === undefined ? {} : { sink: options.journal }),
+    modules: membraneModuleHost(options.modules),
     host: { plugins: installed.names },
   });
   try {
@@ -250,6 +264,7 @@ export function restoreSandbox(options: RestoreSandboxOptions): { sandbox: Sandb
   const { journaled, report } = restoreJournaled(options.engine, {
     journal: options.journal,
     endowments: installed.endowments,
+    modules: membraneModuleHost(options.modules),
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     ...(options.sink === undefined ? {} : { sink: options.sink }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),

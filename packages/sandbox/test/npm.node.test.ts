@@ -1,5 +1,5 @@
 // Real npm packages, read from node_modules by the host and run in the guest as CommonJS (their
-// own require()s answered by the host), give what they give in Node.js.
+// require()s resolved by Node's rules and loaded by the host), give what they give in Node.js.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createSandbox, loadEngine, type Sandbox } from '@xsb/sandbox';
@@ -11,28 +11,20 @@ import { describe, expect, it } from 'vitest';
 const engine = await loadEngine();
 const resolve = createRequire(import.meta.url).resolve;
 
-/** Evaluates a package's entry in the guest, and every file it requires; returns module.exports. */
-function requireInGuest(sandbox: Sandbox, entry: string): unknown {
-  const loaded = new Map<string, unknown>();
-  const load = (path: string): unknown => {
-    if (!loaded.has(path)) {
-      const require = (specifier: string) => load(createRequire(path).resolve(specifier));
-      loaded.set(path, sandbox.evaluateCommonJsModule(readFileSync(path, 'utf8'), path, require));
-    }
-    return loaded.get(path);
-  };
-  return load(entry);
-}
+/** Node's resolution, answered by the host from node_modules. */
+const modules = {
+  resolve: (specifier: string, referrer: string | undefined) => createRequire(referrer ?? import.meta.url).resolve(specifier),
+  load: (name: string) => readFileSync(name, 'utf8'),
+};
 
 /** Makes a package a guest global, so guest code uses it as a guest would. */
 function install(sandbox: Sandbox, name: string, entry: string): void {
-  const exports = requireInGuest(sandbox, entry);
-  (sandbox.evaluate(`(lib) => { globalThis[${JSON.stringify(name)}] = lib }`) as (lib: unknown) => void)(exports);
+  sandbox.evaluateCommonJsModule(`globalThis[${JSON.stringify(name)}] = require(${JSON.stringify(entry)})`, '/install.js');
 }
 
 describe('npm packages in the guest', () => {
   it('lodash', () => {
-    using sandbox = createSandbox({ engine });
+    using sandbox = createSandbox({ engine, modules });
     install(sandbox, '_', resolve('lodash'));
     const people = [
       { name: 'ada', age: 36, team: 'x' },
@@ -55,7 +47,7 @@ describe('npm packages in the guest', () => {
   });
 
   it('marked', () => {
-    using sandbox = createSandbox({ engine });
+    using sandbox = createSandbox({ engine, modules });
     install(sandbox, 'marked', resolve('marked'));
     const markdown =
       '# Title\n\nSome *emphasis*, `code` and a [link](https://example.com).\n\n- one\n- two\n\n```js\nlet x = 1 < 2;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n';
@@ -63,7 +55,7 @@ describe('npm packages in the guest', () => {
   });
 
   it('js-yaml', () => {
-    using sandbox = createSandbox({ engine });
+    using sandbox = createSandbox({ engine, modules });
     install(sandbox, 'yaml', resolve('js-yaml'));
     const text =
       'name: xsb\nversion: 1.2\nlist:\n  - a\n  - { b: 2, c: [true, null] }\nwhen: 2026-11-27\nmulti: |\n  line one\n  line two\n';

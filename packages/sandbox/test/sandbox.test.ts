@@ -57,19 +57,69 @@ describe('createSandbox', () => {
     ).toThrow('the plugin "x" defines the global kv, which the endowments define already');
   });
 
-  it('evaluates scripts and CommonJS modules, with require through the host, synchronously', () => {
-    using sandbox = createSandbox({ engine, endowments: { greeting: 'hello' } });
-    expect(sandbox.evaluate('greeting + ", " + typeof setTimeout')).toBe('hello, undefined');
-    const modules: Record<string, string> = { './add.js': 'module.exports = (a, b) => a + b' };
-    const require = (specifier: string) => sandbox.evaluateCommonJsModule(modules[specifier]!, specifier);
-    const main = sandbox.evaluateCommonJsModule(
-      'const add = require("./add.js"); exports.sum = (xs) => xs.reduce(add, 0)',
-      '/main.js',
-      require,
-    ) as {
-      sum(xs: number[]): number;
+  it('evaluates scripts, and CommonJS modules with require through the module host, synchronously', () => {
+    const files: Record<string, string> = {
+      '/lib/add.js': 'module.exports = (a, b) => a + b',
+      '/lib/data.json': '{ "start": 10 }',
     };
-    expect(main.sum([1, 2, 3])).toBe(6);
+    using sandbox = createSandbox({ engine, endowments: { greeting: 'hello' }, modules: { load: (name) => files[name]! } });
+    expect(sandbox.evaluate('greeting + ", " + typeof setTimeout')).toBe('hello, undefined');
+    const main = sandbox.evaluateCommonJsModule(
+      'const add = require("../lib/add.js"); exports.sum = (xs) => xs.reduce(add, require("../lib/data.json").start)',
+      '/app/main.js',
+    ) as { sum(xs: number[]): number };
+    expect(main.sum([1, 2, 3])).toBe(16);
+  });
+
+  it('imports ES modules resolved and loaded by the host, and finds them again after a restore', () => {
+    const files: Record<string, string> = {
+      '/app/main.js': `import { Counter } from './counter.js'; import config from '/config.js';
+        export const counter = new Counter(config.start);`,
+      '/app/counter.js': 'export class Counter { constructor(n) { this.n = n } next() { return ++this.n } }',
+      '/config.js': 'export default { start: 100 }',
+    };
+    const loaded: string[] = [];
+    const modules = {
+      load(name: string) {
+        loaded.push(name);
+        if (!(name in files)) throw new Error(`no module ${name}`);
+        return files[name]!;
+      },
+    };
+    const sink = new MemorySink();
+    const sandbox = createSandbox({ engine, modules, journal: sink });
+    const main = sandbox.evaluateModule('/app/main.js') as { counter: { next(): number } };
+    expect([main.counter.next(), main.counter.next()]).toEqual([101, 102]);
+    expect(loaded).toEqual(['/app/main.js', '/app/counter.js', '/config.js']);
+    expect(() => sandbox.evaluateModule('/app/missing.js')).toThrow(/no module \/app\/missing.js/);
+    const journal = sink.bytes();
+    sandbox.dispose();
+
+    // a pure replay answers the guest's loads from the journal, not from the host
+    loaded.length = 0;
+    const { sandbox: restored } = restoreSandbox({ engine, journal, modules });
+    const again = restored.evaluateModule('/app/main.js') as { counter: { next(): number } };
+    expect(again.counter.next()).toBe(103);
+    expect(loaded).toEqual([]);
+    restored.dispose();
+  });
+
+  it('says so when the guest imports without a module host, or the host answers wrongly', () => {
+    using plain = createSandbox({ engine });
+    expect(() => plain.evaluateModule('/main.js')).toThrow(/cannot import "\/main.js": give the sandbox a modules option/);
+    expect(() => plain.evaluateCommonJsModule('require("fs")', '/main.js')).toThrow(/give the sandbox a modules option/);
+    expect(() => createSandbox({ engine, modules: { resolve: 1 } as never })).toThrow(
+      'modules.load is undefined; expected a function (name) => source; modules.resolve is 1; expected a function (specifier, referrer) => name',
+    );
+    using wrong = createSandbox({
+      engine,
+      modules: { load: () => 42 as never, resolve: (s) => (s === 'x' ? (null as never) : s) },
+    });
+    expect(() => wrong.evaluateModule('/a.js')).toThrow(
+      'modules.load("/a.js") returned 42; expected the module\'s source (a string)',
+    );
+    expect(() => wrong.evaluateModule('x')).toThrow('modules.resolve("x") returned null');
+    expect(wrong.evaluate('1 + 1')).toBe(2);
   });
 
   it('returns a host promise from a guest async function, settled as the guest runs its jobs', async () => {

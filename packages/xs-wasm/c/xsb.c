@@ -112,10 +112,15 @@ static uint32_t gStackBudget = 256 * 1024;
 static void xsb_send(txMachine* the);
 static void xsb_encode(txMachine* the);
 static void xsb_decode(txMachine* the);
+static void xsb_set_module_hook(txMachine* the);
+static void xsb_import_now(txMachine* the);
 int32_t xsb_machine_dispose(xsbMachine* m);
 
 /* Host functions a snapshot may refer to, in a fixed order: append only. */
-static txCallback gCallbacks[] = { xsb_send, xsb_encode, xsb_decode };
+static txCallback gCallbacks[] = { xsb_send, xsb_encode, xsb_decode, xsb_set_module_hook, xsb_import_now };
+
+/* The root array's slots. */
+enum { XSB_ROOT_RECEIVER, XSB_ROOT_HANDLES, XSB_ROOT_FREE_IDS, XSB_ROOT_MODULE_HOOK, XSB_ROOT_LENGTH };
 
 /* ---------------------------------------------------------------- platform */
 
@@ -334,8 +339,8 @@ static uint32_t xsb_write_bytes(txMachine* the, uint32_t offset, uint8_t tag, co
 static uint32_t xsb_remember(txMachine* the, xsbMachine* m, txSlot* value)
 {
 	uint32_t id;
-	*xsbTemp(0) = xsGetIndex(*xsb_root(m), 1); /* handles */
-	*xsbTemp(1) = xsGetIndex(*xsb_root(m), 2); /* free ids */
+	*xsbTemp(0) = xsGetIndex(*xsb_root(m), XSB_ROOT_HANDLES);
+	*xsbTemp(1) = xsGetIndex(*xsb_root(m), XSB_ROOT_FREE_IDS);
 	if (xsToInteger(xsGet(*xsbTemp(1), mxID(_length))) > 0)
 		id = (uint32_t)xsToInteger(xsCall0(*xsbTemp(1), mxID(_pop)));
 	else
@@ -417,7 +422,7 @@ static uint32_t xsb_read_value(txMachine* the, xsbMachine* m, uint32_t offset, t
 	}
 	case XSB_TAG_HANDLE: {
 		uint32_t id = xsb_read_u32(offset);
-		*xsbTemp(0) = xsGetIndex(*xsb_root(m), 1);
+		*xsbTemp(0) = xsGetIndex(*xsb_root(m), XSB_ROOT_HANDLES);
 		if (!xsHasIndex(*xsbTemp(0), (txInteger)id))
 			mxReferenceError("handle %u is not live", id);
 		*result = xsGetIndex(*xsbTemp(0), (txInteger)id);
@@ -621,7 +626,7 @@ static void xsb_deliver_body(txMachine* the, xsbMachine* m, void* data)
 	xsbDelivery* delivery = data;
 	uint32_t length;
 	xsVars(XSB_VARS);
-	xsVar(0) = xsGetIndex(*xsb_root(m), 0);
+	xsVar(0) = xsGetIndex(*xsb_root(m), XSB_ROOT_RECEIVER);
 	if (!xsIsCallable(xsVar(0))) {
 		delivery->reply = XSB_NO_PORT;
 		return;
@@ -676,11 +681,94 @@ static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
 	xsDefine(xsVar(2), xsID("encode"), xsVar(3), xsDontEnum);
 	xsVar(3) = xsNewHostFunction(xsb_decode, 1);
 	xsDefine(xsVar(2), xsID("decode"), xsVar(3), xsDontEnum);
+	xsVar(3) = xsNewHostFunction(xsb_set_module_hook, 1);
+	xsDefine(xsVar(2), xsID("setModuleHook"), xsVar(3), xsDontEnum);
+	xsVar(3) = xsNewHostFunction(xsb_import_now, 1);
+	xsDefine(xsVar(2), xsID("importNow"), xsVar(3), xsDontEnum);
 	xsVar(1) = xsNewHostFunction(xsb_send, 1);
 	xsVar(1) = xsCallFunction2(xsVar(0), xsUndefined, xsVar(1), xsVar(2));
 	if (!xsIsCallable(xsVar(1)))
 		mxTypeError("the connect function must return a receiver function");
-	xsSetIndex(*xsb_root(m), 0, xsVar(1));
+	xsSetIndex(*xsb_root(m), XSB_ROOT_RECEIVER, xsVar(1));
+}
+
+/* ---------------------------------------------------------------- modules */
+
+/* XS asks its platform to resolve and load the program realm's imports (a Compartment would give
+   modules a global object of their own). Both go to the function the guest's side of the
+   membrane registered, which asks the host: hook("resolve", specifier, referrer) and
+   hook("load", name). Without a hook nothing resolves. */
+
+/* codec.setModuleHook(fn) */
+static void xsb_set_module_hook(txMachine* the)
+{
+	if ((xsToInteger(xsArgc) < 1) || !xsIsCallable(xsArg(0)))
+		mxTypeError("setModuleHook expects a function (op, specifier, referrer)");
+	xsSetIndex(*xsb_root(the->xsb), XSB_ROOT_MODULE_HOOK, xsArg(0));
+}
+
+/* codec.importNow(specifier): the module's namespace, loaded, linked and run synchronously. */
+static void xsb_import_now(txMachine* the)
+{
+	if ((xsToInteger(xsArgc) < 1) || !mxIsStringPrimitive(&xsArg(0)))
+		mxTypeError("importNow expects a specifier (a string)");
+	/* the program is a compartment to XS: its importNow, with the program as this */
+	*mxThis = mxProgram;
+	fx_Compartment_prototype_importNow(the);
+}
+
+/* Pushes the hook, called with op and one more argument, ready for the caller's last argument. */
+static txBoolean xsb_push_module_hook(txMachine* the, txString op, txSlot* argument)
+{
+	mxPushUndefined();
+	mxPushSlot(xsb_root(the->xsb));
+	mxGetIndex(XSB_ROOT_MODULE_HOOK);
+	if (!fxIsCallable(the, the->stack)) {
+		the->stack += 2;
+		return 0;
+	}
+	mxCall();
+	mxPushStringC(op);
+	mxPushSlot(argument);
+	return 1;
+}
+
+txID fxFindModule(txMachine* the, txSlot* realm, txID referrer, txSlot* specifier)
+{
+	txID moduleID;
+	if (!xsb_push_module_hook(the, "resolve", specifier))
+		return XS_NO_ID;
+	if (referrer == XS_NO_ID)
+		mxPushUndefined();
+	else
+		mxPushStringC(fxGetKeyName(the, referrer));
+	mxRunCount(3);
+	if (mxIsUndefined(the->stack)) {
+		mxPop();
+		return XS_NO_ID;
+	}
+	if (!mxIsStringPrimitive(the->stack))
+		mxTypeError("the module host resolved an import to something other than a string");
+	moduleID = fxNewName(the, the->stack);
+	mxPop();
+	return moduleID;
+}
+
+void fxLoadModule(txMachine* the, txSlot* module, txID moduleID)
+{
+	txStringStream stream;
+	mxPushStringC(fxGetKeyName(the, moduleID));
+	if (!xsb_push_module_hook(the, "load", the->stack))
+		mxTypeError("no module hook to load \"%s\"", fxGetKeyName(the, moduleID));
+	mxRunCount(2);
+	if (!mxIsStringPrimitive(the->stack))
+		mxTypeError("the module host loaded \"%s\" as something other than its source (a string)", fxGetKeyName(the, moduleID));
+	stream.slot = the->stack;
+	stream.offset = 0;
+	stream.size = mxStringLength(the->stack->value.string);
+	fxResolveModule(the, module, moduleID, fxParseScript(the, &stream, fxStringGetter, mxDebugFlag), C_NULL, C_NULL);
+	mxPop(); /* source */
+	mxPop(); /* name */
 }
 
 /* ---------------------------------------------------------------- evaluation and handles */
@@ -728,10 +816,10 @@ static void xsb_release_body(txMachine* the, xsbMachine* m, void* data)
 {
 	txInteger id = (txInteger)*(uint32_t*)data;
 	xsVars(XSB_VARS);
-	xsVar(0) = xsGetIndex(*xsb_root(m), 1);
+	xsVar(0) = xsGetIndex(*xsb_root(m), XSB_ROOT_HANDLES);
 	if (xsHasIndex(xsVar(0), id)) {
 		xsDeleteAt(xsVar(0), xsInteger(id));
-		xsVar(1) = xsGetIndex(*xsb_root(m), 2);
+		xsVar(1) = xsGetIndex(*xsb_root(m), XSB_ROOT_FREE_IDS);
 		xsCall1_noResult(xsVar(1), mxID(_push), xsInteger(id));
 		/* with no handle left the table goes back to empty, so that what the host once held
 		   leaves no trace in the heap (and snapshots depend on the guest's inputs alone) */
@@ -744,10 +832,9 @@ static void xsb_release_body(txMachine* the, xsbMachine* m, void* data)
 
 static void xsb_new_root_body(txMachine* the, xsbMachine* m, void* data)
 {
-	/* [receiver, handles, free handle ids] */
-	*xsb_root(m) = xsNewArray(3);
-	xsSetIndex(*xsb_root(m), 1, xsNewArray(0));
-	xsSetIndex(*xsb_root(m), 2, xsNewArray(0));
+	*xsb_root(m) = xsNewArray(XSB_ROOT_LENGTH);
+	xsSetIndex(*xsb_root(m), XSB_ROOT_HANDLES, xsNewArray(0));
+	xsSetIndex(*xsb_root(m), XSB_ROOT_FREE_IDS, xsNewArray(0));
 }
 
 static void xsb_forget_handles_body(txMachine* the, xsbMachine* m, void* data)
@@ -755,10 +842,10 @@ static void xsb_forget_handles_body(txMachine* the, xsbMachine* m, void* data)
 	/* the handles of a snapshot belonged to the host that wrote it; an empty table is left as it
 	   is, so that restoring changes nothing in the heap */
 	xsVars(XSB_VARS);
-	xsVar(0) = xsGetIndex(*xsb_root(m), 1);
+	xsVar(0) = xsGetIndex(*xsb_root(m), XSB_ROOT_HANDLES);
 	if (xsToInteger(xsGet(xsVar(0), mxID(_length))) > 0) {
 		xsSet(xsVar(0), mxID(_length), xsInteger(0));
-		xsVar(1) = xsGetIndex(*xsb_root(m), 2);
+		xsVar(1) = xsGetIndex(*xsb_root(m), XSB_ROOT_FREE_IDS);
 		xsSet(xsVar(1), mxID(_length), xsInteger(0));
 	}
 }

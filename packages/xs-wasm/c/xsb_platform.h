@@ -29,8 +29,6 @@
 #include <sys/time.h>
 
 #define mxUseDefaultBuildKeys 1
-#define mxUseDefaultFindModule 1
-#define mxUseDefaultLoadModule 1
 #define mxUseDefaultParseScript 1
 #define mxUseDefaultSharedChunks 1
 

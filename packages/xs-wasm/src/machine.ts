@@ -211,6 +211,10 @@ export class Machine implements Disposable, HandleOwner {
    * function it returns as the receiver of deliver(). `send(arrayBuffer)` calls onMessage and
    * returns its reply as an ArrayBuffer; both directions nest to any depth. `codec.encode(string)`
    * and `codec.decode(arrayBuffer)` convert between strings and CESU-8 bytes (see decodeCesu8).
+   * `codec.setModuleHook(hook)` gives the machine its ES module host: XS calls
+   * `hook('resolve', specifier, referrer | undefined)` for a module's full name (undefined: not
+   * found) and `hook('load', name)` for its source; `codec.importNow(specifier)` loads, links and
+   * runs a module graph synchronously and returns the namespace. Loaded modules stay in the heap.
    */
   connect(factory: Handle): void {
     const pointer = this.#live();

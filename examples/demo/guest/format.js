@@ -1,0 +1,1 @@
+export const formatCoins = (amount) => `${amount.toFixed(2)} coins`;
