@@ -1,18 +1,10 @@
 // Node 20 cannot run TypeScript: these module hooks strip the types with the repository's own
-// `typescript` (transpileModule, one file at a time, no type check) and map the `.js` specifiers
-// that NodeNext-style sources use to the `.ts` files beside them.
+// esbuild (one file at a time, no type check; it loads in milliseconds where typescript takes
+// seconds) and map the `.js` specifiers that NodeNext-style sources use to the `.ts` files beside them.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
-
-const compilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  useDefineForClassFields: true,
-  inlineSourceMap: true,
-  inlineSources: true,
-};
+import { transform } from 'esbuild';
 
 export async function resolve(specifier, context, nextResolve) {
   const parent = context.parentURL;
@@ -26,6 +18,12 @@ export async function resolve(specifier, context, nextResolve) {
 export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
   const fileName = fileURLToPath(url);
-  const { outputText } = ts.transpileModule(await readFile(fileName, 'utf8'), { fileName, compilerOptions });
-  return { format: 'module', source: outputText, shortCircuit: true };
+  const { code } = await transform(await readFile(fileName, 'utf8'), {
+    loader: 'ts',
+    format: 'esm',
+    target: 'es2022',
+    sourcefile: fileName,
+    sourcemap: 'inline',
+  });
+  return { format: 'module', source: code, shortCircuit: true };
 }

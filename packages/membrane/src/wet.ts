@@ -12,6 +12,8 @@ interface Codec {
   decode(bytes: ArrayBuffer): string;
   setModuleHook(hook: (op: 'resolve' | 'load', specifier: string, referrer?: string) => string): void;
   importNow(specifier: string): unknown;
+  /** Runs a script in the global scope, where its let, const and class stay for later scripts. */
+  evaluateScript(source: string): unknown;
 }
 
 /** The host's module host, as the guest calls it (see ModuleHost in dry.ts). */
@@ -80,7 +82,7 @@ export function connectWet(send: (buffer: ArrayBuffer) => ArrayBuffer, codec: Co
     },
     /** Runs a script in the guest's global scope; returns its completion value. */
     evaluateScript(source: string): unknown {
-      return indirectEval(String(source));
+      return codec.evaluateScript(String(source));
     },
     /** Runs a CommonJS module (cached under its filename for require); returns its module.exports. */
     evaluateCommonJsModule(source: string, filename: string): unknown {

@@ -30,6 +30,15 @@ describe('calls', () => {
     expect(run('"y".repeat(16 * 1024 * 1024)').length).toBe(16 * 1024 * 1024);
   }, 120_000);
 
+  it('evaluates scripts in the global scope: let, const and class stay for the scripts after', async () => {
+    const { run } = await guest();
+    run('let counter = 40; const step = 1; class Point { constructor(x) { this.x = x } }');
+    expect(run('counter += step; counter + step')).toBe(42);
+    expect(run('new Point(3).x')).toBe(3);
+    expect(() => run('let counter = 0')).toThrow(SyntaxError);
+    expect(run('typeof globalThis.counter')).toBe('undefined');
+  });
+
   it('evaluates CommonJS modules, with require through the module host', async () => {
     const files: Record<string, string> = {
       '/app/math.js': 'exports.square = (x) => x * x; exports.loads = (exports.loads ?? 0) + 1;',

@@ -1,10 +1,14 @@
 export {
   EngineMismatchError,
   JournalDivergenceError,
+  type JournalEntry,
+  JournalError,
   JournalFormatError,
   type JournalSink,
   MemorySink,
+  type ReadJournal,
   type RestoreReport,
+  readJournal,
   SnapshotFormatError,
 } from '@xsb/journal';
 export { RevokedError } from '@xsb/membrane';

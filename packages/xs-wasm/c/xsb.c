@@ -114,10 +114,12 @@ static void xsb_encode(txMachine* the);
 static void xsb_decode(txMachine* the);
 static void xsb_set_module_hook(txMachine* the);
 static void xsb_import_now(txMachine* the);
+static void xsb_evaluate_script(txMachine* the);
 int32_t xsb_machine_dispose(xsbMachine* m);
 
 /* Host functions a snapshot may refer to, in a fixed order: append only. */
-static txCallback gCallbacks[] = { xsb_send, xsb_encode, xsb_decode, xsb_set_module_hook, xsb_import_now };
+static txCallback gCallbacks[] = { xsb_send, xsb_encode, xsb_decode, xsb_set_module_hook, xsb_import_now,
+	xsb_evaluate_script };
 
 /* The root array's slots. */
 enum { XSB_ROOT_RECEIVER, XSB_ROOT_HANDLES, XSB_ROOT_FREE_IDS, XSB_ROOT_MODULE_HOOK, XSB_ROOT_LENGTH };
@@ -685,6 +687,8 @@ static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
 	xsDefine(xsVar(2), xsID("setModuleHook"), xsVar(3), xsDontEnum);
 	xsVar(3) = xsNewHostFunction(xsb_import_now, 1);
 	xsDefine(xsVar(2), xsID("importNow"), xsVar(3), xsDontEnum);
+	xsVar(3) = xsNewHostFunction(xsb_evaluate_script, 1);
+	xsDefine(xsVar(2), xsID("evaluateScript"), xsVar(3), xsDontEnum);
 	xsVar(1) = xsNewHostFunction(xsb_send, 1);
 	xsVar(1) = xsCallFunction2(xsVar(0), xsUndefined, xsVar(1), xsVar(2));
 	if (!xsIsCallable(xsVar(1)))
@@ -769,6 +773,23 @@ void fxLoadModule(txMachine* the, txSlot* module, txID moduleID)
 	fxResolveModule(the, module, moduleID, fxParseScript(the, &stream, fxStringGetter, mxDebugFlag), C_NULL, C_NULL);
 	mxPop(); /* source */
 	mxPop(); /* name */
+}
+
+/* codec.evaluateScript(source): runs a script as the host's evaluate does, in the global scope,
+   so that its let, const and class declarations stay for the scripts after it (an indirect eval
+   would keep them to itself). */
+static void xsb_evaluate_script(txMachine* the)
+{
+	txSlot* realm = mxModuleInstanceInternal(mxProgram.value.reference)->value.module.realm;
+	txStringStream stream;
+	if ((xsToInteger(xsArgc) < 1) || !mxIsStringPrimitive(&xsArg(0)))
+		mxTypeError("evaluateScript expects the script's source (a string)");
+	stream.slot = mxArgv(0);
+	stream.offset = 0;
+	stream.size = mxStringLength(mxArgv(0)->value.string);
+	fxRunScript(the, fxParseScript(the, &stream, fxStringGetter, mxProgramFlag | mxDebugFlag),
+		mxRealmGlobal(realm), C_NULL, mxRealmClosures(realm)->value.reference, C_NULL, mxProgram.value.reference);
+	mxPullSlot(mxResult);
 }
 
 /* ---------------------------------------------------------------- evaluation and handles */

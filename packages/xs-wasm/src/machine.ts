@@ -215,6 +215,7 @@ export class Machine implements Disposable, HandleOwner {
    * `hook('resolve', specifier, referrer | undefined)` for a module's full name (undefined: not
    * found) and `hook('load', name)` for its source; `codec.importNow(specifier)` loads, links and
    * runs a module graph synchronously and returns the namespace. Loaded modules stay in the heap.
+   * `codec.evaluateScript(source)` runs a script in the global scope, as evaluate() does.
    */
   connect(factory: Handle): void {
     const pointer = this.#live();

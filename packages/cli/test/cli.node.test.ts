@@ -1,0 +1,150 @@
+// The real command, in a child process: what it prints and the status it exits with.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { spawnNode } from '../../../test-support/child.js';
+
+const bin = new URL('../src/bin.ts', import.meta.url);
+
+/** A folder with these files; xsb runs in it. */
+function folder(files: Record<string, string>): {
+  dir: string;
+  xsb: (args: string[], input?: string) => ReturnType<typeof spawnNode>;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'xsb-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return { dir, xsb: (args, input) => spawnNode(bin, args, { cwd: dir, ...(input === undefined ? {} : { input }) }) };
+}
+
+const TICKS = `console.log('start', { a: [1, 'x'] }, Date.now());
+let n = 0;
+const t = setInterval(() => { n++; console.log('tick', n, 'at', Date.now()); if (n === 3) clearInterval(t) }, 1000);`;
+
+describe('xsb run and resume', () => {
+  it('runs a script and its timers in virtual time, saves it, and resumes it from the files', () => {
+    const { xsb } = folder({ 'ticks.js': TICKS });
+    const run = xsb(['run', 'ticks.js', '--journal', 'j', '--snapshot', 's']);
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    expect(run.stdout).toBe('start { a: [ 1, "x" ] } 0\ntick 1 at 1000\ntick 2 at 2000\ntick 3 at 3000\n');
+    // resuming replays without printing again, then carries on (here: nothing left to run)
+    expect(xsb(['resume', 'j', '--snapshot', 's'])).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    // and again: the journal the first resume appended to restores too
+    expect(xsb(['resume', 'j', '--snapshot', 's'])).toMatchObject({ status: 0, stderr: '' });
+    expect(xsb(['resume', 'j'])).toMatchObject({ status: 0, stderr: '' });
+  });
+
+  it('imports ES modules from disk, relative to the importer', () => {
+    const { xsb } = folder({
+      'main.mjs': `import { twice } from './twice.mjs'; console.log('module', twice(21));`,
+      'twice.mjs': 'export const twice = (x) => x * 2;',
+    });
+    expect(xsb(['run', 'main.mjs'])).toMatchObject({ status: 0, stdout: 'module 42\n', stderr: '' });
+  });
+
+  it('stops a long virtual run, and resumes it where it stopped', () => {
+    const { xsb } = folder({ 'forever.js': `let n = 0; setInterval(() => console.log('tick', ++n), 1000);` });
+    const run = xsb(['run', 'forever.js', '--for', '2500', '--journal', 'j', '--snapshot', 's']);
+    expect(run.stdout).toBe('tick 1\ntick 2\n');
+    expect(run.stderr).toContain('stopped after 2500 ms of virtual time with 1 timer(s) pending');
+    expect(xsb(['resume', 'j', '--snapshot', 's', '--for', '2000']).stdout).toBe('tick 3\ntick 4\n');
+  });
+
+  it('shows its progress replaying a long journal', () => {
+    // each virtual second is a call into the guest: 600 of them make a journal of thousands of entries
+    const { xsb } = folder({ 'many.js': 'let n = 0; setInterval(() => n++, 1000);' });
+    expect(xsb(['run', 'many.js', '--for', '600000', '--journal', 'j'])).toMatchObject({ status: 0 });
+    const resume = xsb(['resume', 'j', '--for', '1']);
+    expect(resume.status).toBe(0);
+    expect(resume.stderr).toMatch(
+      /^replaying the journal: \d+ of \d+ entries\n(replaying the journal: \d+ of \d+ entries\n){5,}/,
+    );
+    expect(resume.stderr).toMatch(/replaying the journal: (\d+) of \1 entries/);
+  });
+});
+
+describe('xsb exit statuses', () => {
+  const { xsb, dir } = folder({
+    'throws.js': 'throw new RangeError("boom")',
+    'late.js': 'setTimeout(() => { throw new TypeError("later") }, 10)',
+    'bad.js': 'let = ;',
+    'loop.js': 'for (;;) {}',
+    'bomb.js': 'const a = []; for (;;) a.push(new Array(1e5).fill(1));',
+    'ok.js': 'console.error("to stderr")',
+  });
+
+  it.each([
+    ['a script that throws', ['run', 'throws.js'], 1, /^Uncaught RangeError: boom\n$/],
+    ['a timer callback that throws', ['run', 'late.js'], 1, /Uncaught in a timer callback: TypeError: later/],
+    ['a script that does not parse', ['run', 'bad.js'], 1, /^Uncaught SyntaxError: /],
+    ['a missing file', ['run', 'missing.js'], 3, /ENOENT.*missing\.js/],
+    ['an unknown command', ['walk'], 2, /unknown command "walk"\nusage:/],
+    ['an unknown option', ['run', 'ok.js', '--fast'], 2, /xsb run has no option --fast/],
+    ['a bad meter', ['run', 'ok.js', '--meter', 'lots'], 2, /--meter takes a whole number > 0, got "lots"/],
+    ['a runaway loop under --meter', ['run', 'loop.js', '--meter', '100000'], 4, /meter units, beyond its limit/],
+    ['a missing journal', ['resume', 'nothing'], 3, /ENOENT/],
+  ])('%s', (_, args, status, stderr) => {
+    const result = xsb(args as string[]);
+    expect(result.status).toBe(status);
+    expect(result.stderr).toMatch(stderr as RegExp);
+  });
+
+  it('a corrupt snapshot or journal, and files it would overwrite', () => {
+    expect(xsb(['run', 'ok.js', '--journal', 'j', '--snapshot', 's'])).toMatchObject({ status: 0, stderr: 'to stderr\n' });
+    const snapshot = readFileSync(join(dir, 's'));
+    snapshot[snapshot.length >> 1]! ^= 0xff;
+    writeFileSync(join(dir, 'bad-snapshot'), snapshot);
+    expect(xsb(['resume', 'j', '--snapshot', 'bad-snapshot'])).toMatchObject({
+      status: 3,
+      stderr: expect.stringMatching(/snapshot/),
+    });
+    const journal = readFileSync(join(dir, 'j'));
+    journal[40]! ^= 0xff;
+    writeFileSync(join(dir, 'bad-journal'), journal);
+    expect(xsb(['resume', 'bad-journal'])).toMatchObject({ status: 3, stderr: expect.stringMatching(/journal byte \d+/) });
+    expect(xsb(['run', 'ok.js', '--journal', 'j'])).toMatchObject({
+      status: 3,
+      stderr: expect.stringMatching(/j exists already/),
+    });
+  });
+});
+
+describe('xsb repl', () => {
+  it('evaluates lines, moves time, shows the meter, saves and loads', () => {
+    const { xsb } = folder({});
+    const input = [
+      'let x = 40',
+      'x + 2',
+      '({ a: [1, 2], s: "q" })',
+      'setTimeout(() => console.log("fired at", Date.now()), 100)',
+      '.time 150',
+      '.meter',
+      '.save saved',
+      'x = 1',
+      '.load saved',
+      'x',
+      'throw new Error("bad")',
+      '.nope',
+      '.exit',
+      'never',
+    ].join('\n');
+    const result = xsb(['repl'], input);
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n')).toEqual([
+      'xsb repl: .help for commands',
+      'undefined',
+      '42',
+      '{ a: [ 1, 2 ], s: "q" }',
+      '1',
+      'fired at 100',
+      'virtual time 1970-01-01T00:00:00.150Z: 1 timer(s) fired',
+      expect.stringMatching(/^meter: \d+ units used; per call: no limit$/),
+      'saved in saved',
+      '1',
+      'loaded from saved',
+      '40',
+      '',
+    ]);
+    expect(result.stderr).toBe('Uncaught Error: bad\nunknown command .nope; .help lists them\n');
+  });
+});
