@@ -13,7 +13,17 @@ it('generates the API reference with typedoc', () => {
   execFileSync('pnpm', ['-s', 'docs', '--out', out, '--logLevel', 'Error'], { cwd: repo, stdio: 'pipe' });
   const page = readFileSync(join(out, 'functions/_xsb_sandbox.createSandbox.html'), 'utf8');
   expect(page).toContain('A new sandbox, synchronously');
-  for (const name of ['sandbox', 'plugin-timers', 'plugin-metering', 'cli', 'journal', 'membrane', 'channel', 'xs-wasm']) {
+  for (const name of [
+    'sandbox',
+    'plugin-timers',
+    'plugin-metering',
+    'plugin-console',
+    'cli',
+    'journal',
+    'membrane',
+    'channel',
+    'xs-wasm',
+  ]) {
     expect(existsSync(join(out, `modules/_xsb_${name}.html`)), name).toBe(true);
   }
 }, 240_000);

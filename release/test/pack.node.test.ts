@@ -8,7 +8,17 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const PUBLISHABLE = ['xs-wasm', 'channel', 'membrane', 'journal', 'sandbox', 'plugin-timers', 'plugin-metering', 'cli'];
+const PUBLISHABLE = [
+  'xs-wasm',
+  'channel',
+  'membrane',
+  'journal',
+  'sandbox',
+  'plugin-timers',
+  'plugin-metering',
+  'plugin-console',
+  'cli',
+];
 
 const sh = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: 'pipe' });
 

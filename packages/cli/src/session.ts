@@ -1,6 +1,7 @@
 // What every command shares: the sandbox's plugins, its journal, the guest's modules from disk,
 // and running its timers.
 import { readFileSync } from 'node:fs';
+import { type ConsoleApi, consolePlugin, type Write } from '@xsb/plugin-console';
 import { meteringPlugin } from '@xsb/plugin-metering';
 import { type Timers, timersPlugin } from '@xsb/plugin-timers';
 import {
@@ -15,7 +16,6 @@ import {
 } from '@xsb/sandbox';
 import { FileSink } from '@xsb/sandbox/node';
 import type { SandboxFlags } from './args.js';
-import { type ConsoleApi, consolePlugin, type Write } from './console.js';
 
 export interface Io {
   readonly out: (text: string) => void;

@@ -1,7 +1,6 @@
-// The guest's console: formats in the guest (where its objects are) and writes lines through one
-// host function, which the guest keeps privately. A plugin, so a restore binds it again.
 import { definePlugin } from '@xsb/sandbox';
 
+/** Where the guest's lines go: log, info and debug to 'out'; warn and error to 'err'. */
 export type Write = (stream: 'out' | 'err', line: string) => void;
 
 /** The host's side: formats a guest value as the guest's console.log would. */
@@ -42,6 +41,12 @@ const GUEST = `(() => {
   return { format: (value) => format(value, 1) };
 })()`;
 
+/**
+ * Gives the guest `console.log`, `info`, `debug`, `warn` and `error`. Values are formatted in the
+ * guest, where its objects are (strings as they are, objects and arrays three levels deep), and
+ * each call reaches the host as one line through a function the guest keeps privately; a
+ * restore binds it to the new install's `write`. A replay does not write again.
+ */
 export const consolePlugin = definePlugin({
   name: 'console',
   install(context, write: Write | undefined): ConsoleApi {
