@@ -1,11 +1,11 @@
 // The host's side: connects a machine's pump to a channel and the membrane, the wet side being
 // the bundled script every machine evaluates first.
 import { makeChannel } from '@xsb/channel';
-import { decodeCesu8, encodeCesu8, Handle, type Machine } from '@xsb/xs-wasm';
+import { decodeCesu8, encodeCesu8, type Machine } from '@xsb/xs-wasm';
 import { collectIntrinsics, type Intrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
 import { type AdoptedTables, type MembraneStats, makeMembraneSide } from './side.js';
-import { WET_SOURCE } from './wet-source.generated.js';
+import { connectGuestSide } from './template.js';
 
 /** The membrane's two directions, as the JSON text of each message. */
 export interface MembraneWire {
@@ -30,7 +30,7 @@ export interface MembraneOptions {
   readonly wire?: (wire: MembraneWire) => MembraneWire;
   /** Names host objects as they cross, so a restore can bind them again (see MembraneSideOptions). */
   readonly nameOf?: (value: object) => string | undefined;
-  /** The machine comes from a snapshot: its guest side is in the heap, connected already. */
+  /** The machine's guest side is in its heap, connected already (a snapshot, or createConnectedMachine). */
   readonly restored?: boolean;
   /**
    * Answers the guest's imports and requires. The guest reaches it by name, not as an object it
@@ -119,12 +119,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     wellKnown: { modules: options.modules ?? NO_MODULES },
   });
   machine.onMessage = (frame) => channel.receive(frame);
-  if (!options.restored) {
-    const factory = machine.evaluate(WET_SOURCE);
-    if (!(factory instanceof Handle)) throw new TypeError('the wet side did not evaluate to its connect function');
-    machine.connect(factory);
-    factory.dispose();
-  }
+  if (!options.restored) connectGuestSide(machine);
   const control = side.wellKnown('controlChannel') as ControlChannel;
   return Object.freeze({
     evaluateScript: (source: string) => control.evaluateScript(source),

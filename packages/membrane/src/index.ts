@@ -11,3 +11,4 @@ export { MembraneError, NotSerializableError, ProtocolError, RevokedError } from
 export { collectIntrinsics, type Intrinsics } from './intrinsics.js';
 export type { Encoded, EncodedDescriptor, Reply, Request } from './protocol.js';
 export { type AdoptedTables, type MembraneSide, type MembraneSideOptions, type MembraneStats, makeMembraneSide } from './side.js';
+export { createConnectedMachine } from './template.js';
