@@ -12,10 +12,22 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { loadEngine as loadSandboxEngine } from '@xsb/sandbox';
 import { type Engine, Handle, loadEngineSync } from '@xsb/xs-wasm';
 import { newQuickJSWASMModule, RELEASE_SYNC } from 'quickjs-emscripten';
 import { bootScript } from '../../packages/xs-wasm/src/boot.js';
 import { type MembraneMetric, type MembraneRound, quickjsRound, xsbRound } from './membrane.js';
+import {
+  CREATIONS,
+  coldStart,
+  quickjsSandboxRound,
+  type SandboxMetric,
+  type SandboxRound,
+  type Side,
+  vmSandboxRound,
+  xsbIdleBytes,
+  xsbSandboxRound,
+} from './sandbox.js';
 import * as w from './workloads.js';
 
 type Metric = 'fib' | 'loop' | 'create' | 'deliver' | 'send';
@@ -172,6 +184,64 @@ for (let r = 0; r <= rounds; r++) {
   );
 }
 
+// Whole sandboxes: xsb, quickjs and node:vm, interleaved the same way.
+const sandboxEngine = await loadSandboxEngine();
+const sandboxResults: Record<Side, SandboxRound[]> = { xsb: [], quickjs: [], vm: [] };
+const sides: Side[] = ['xsb', 'quickjs', 'vm'];
+for (let r = 0; r <= rounds; r++) {
+  const order = sides.map((_, i) => sides[(i + r) % sides.length]!);
+  for (const side of order) {
+    const round =
+      side === 'xsb' ? xsbSandboxRound(sandboxEngine) : side === 'quickjs' ? quickjsSandboxRound(quickjs) : vmSandboxRound();
+    for (const [metric, value] of Object.entries(round.values)) {
+      const expected = sandboxResults.vm[0]?.values[metric as 'json'] ?? (side === 'vm' ? value : undefined);
+      if (expected !== undefined && value !== expected)
+        throw new Error(`${side} computed ${value} for ${metric}, node:vm ${expected}`);
+    }
+    if (r > 0 || side === 'vm') sandboxResults[side].push(round);
+  }
+  console.error(`sandboxes ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}`);
+}
+sandboxResults.vm.shift(); // the warm-up round, kept only to check the others against
+const coldStarts: Record<'xsb' | 'quickjs', number[]> = { xsb: [], quickjs: [] };
+for (let r = 0; r < 5; r++)
+  for (const side of r % 2 ? (['xsb', 'quickjs'] as const) : (['quickjs', 'xsb'] as const))
+    coldStarts[side].push(coldStart(side));
+const idleBytes = xsbIdleBytes();
+
+const sandboxRows: { metric: SandboxMetric; label: string; sides: Side[] }[] = [
+  {
+    metric: 'json',
+    label: `${w.JSON_OBJECTS.toLocaleString('en')} small objects through JSON.stringify and JSON.parse, in the guest`,
+    sides,
+  },
+  {
+    metric: 'regex',
+    label: `regular expressions and string building over ${w.REGEX_LINES.toLocaleString('en')} lines, in the guest`,
+    sides,
+  },
+  { metric: 'create', label: 'sandbox creation + dispose', sides },
+  { metric: 'snapshot', label: 'snapshot of a sandbox holding ~1 MiB of objects', sides: ['xsb'] },
+  { metric: 'restore', label: 'restore of that snapshot (restoreSandbox)', sides: ['xsb'] },
+];
+const cell = (side: Side, metric: SandboxMetric) => {
+  const values = sandboxResults[side].map((round) => round[metric]).filter((v): v is number => v !== undefined);
+  return values.length ? median(values) : undefined;
+};
+const sandboxTable = [
+  '| workload | xsb | quickjs | node:vm | xsb/quickjs | xsb/node:vm |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...sandboxRows.map(({ metric, label }) => {
+    const [x, q, v] = sides.map((side) => cell(side, metric));
+    const show = (value: number | undefined) => (value === undefined ? '–' : `${fmt(value)} ms`);
+    const ratio = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`;
+    return `| ${label} | ${show(x)} | ${show(q)} | ${show(v)} | ${ratio(x, q)} | ${ratio(x, v)} |`;
+  }),
+  `| cold start: a fresh Node process to a first result (module loads included) | ${fmt(median(coldStarts.xsb))} ms | ${fmt(median(coldStarts.quickjs))} ms | – | ${(median(coldStarts.xsb) / median(coldStarts.quickjs)).toFixed(2)}× | – |`,
+  `| memory per idle sandbox (wasm memory growth over 100 live sandboxes) | ${(idleBytes / 1024).toFixed(0)} KiB | – | – | – | – |`,
+].join('\n');
+
 const range = (values: number[]) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`;
 const table = [
   '| workload | wasm median | native median | ratio wasm/native | range wasm; native |',
@@ -220,8 +290,14 @@ const membraneNotes = [
   '- Reference figures (the issue): quickjs-emscripten was measured here earlier at 2.4 µs per host → guest call and 6.3 µs per guest → host call; the goal for xsb is at most 1 µs host → guest and 1.5 µs guest → host.',
 ].join('\n');
 
+const sandboxNotes = [
+  `- xsb: \`createSandbox({ engine })\` from @xsb/sandbox (no plugins), evaluate; creation is ${CREATIONS} sandboxes created and disposed, per sandbox; the snapshot and restore go through the journal API (restoreSandbox with the journal and the snapshot). quickjs: \`newContext()\`, \`evalCode\`. node:vm: \`vm.createContext({})\`, \`vm.runInContext\` (the host's V8 with its JIT: not isolating, the reference for compiled speed).`,
+  '- Cold start: `node --input-type=module -e` importing the built packages from bench/, timed with `performance.now()` at the first result; medians of 5 each, alternating.',
+  `- Medians of ${rounds} rounds after one warm-up round; the three sides take turns going first; every side's results are checked against node:vm's.`,
+].join('\n');
+
 const cpu = cpus();
-const markdown = `# xsb benchmark: wasm against native, and the membrane against quickjs-emscripten
+const markdown = `# xsb benchmark: wasm against native, the membrane and whole sandboxes against quickjs-emscripten
 
 Measured ${new Date().toISOString()} with \`pnpm bench\` (root; runs \`pnpm --filter @xsb/bench bench\`:
 \`pnpm --filter @xsb/membrane build:wet && node native/build.mjs && node --enable-source-maps --conditions=source --import ../scripts/register-ts.mjs src/bench.ts\` in bench/).
@@ -240,6 +316,12 @@ Per operation.
 ${membraneTable}
 
 ${membraneNotes}
+
+## Whole sandboxes: xsb, quickjs-emscripten and node:vm
+
+${sandboxTable}
+
+${sandboxNotes}
 `;
 writeFileSync(resultsFile, markdown);
 console.log(`\n${markdown}\nWritten to ${resultsFile.replace(benchDir, 'bench/')}`);

@@ -67,3 +67,27 @@ export const expectedMembrane = {
   guestCalls: sumPlusTwo(GUEST_CALLS),
   properties: (PROPERTIES * (PROPERTIES - 1)) / 2,
 };
+
+// Whole sandboxes: guest compute on strings and JSON, creation, snapshots, memory, cold start;
+// xsb against quickjs-emscripten and node:vm (not isolating: the host's own V8, a reference).
+
+/** Objects stringified and parsed back, in the guest. */
+export const JSON_OBJECTS = 100_000;
+export const json = `(() => {
+  const items = [];
+  for (let i = 0; i < ${JSON_OBJECTS}; i++) items.push({ id: i, name: 'item' + i, tags: ['a', 'b'], ok: i % 2 === 0 });
+  const text = JSON.stringify(items);
+  return JSON.parse(text).length + text.length;
+})()`;
+/** Regular expressions and string building over a generated text, in the guest. */
+export const REGEX_LINES = 20_000;
+export const regex = `(() => {
+  const lines = [];
+  for (let i = 0; i < ${REGEX_LINES}; i++) lines.push('2026-11-' + (10 + (i % 20)) + ' user' + i + '@example.com GET /items/' + i + '?q=' + (i * 7));
+  const text = lines.join('\\n');
+  let found = 0;
+  for (const match of text.matchAll(/(\\d{4})-(\\d{2})-(\\d{2}) (\\w+)@([\\w.]+) GET \\/items\\/(\\d+)\\?q=(\\d+)/g)) found += Number(match[7]) % 3;
+  return found + text.replace(/user(\\d+)/g, (_, n) => 'u' + n).length + text.split('\\n').filter((l) => /@example\\.com/.test(l)).length;
+})()`;
+/** Builds about 1 MiB of live guest objects, kept in a global. */
+export const heap = `globalThis.kept = Array.from({ length: 12_000 }, (_, i) => ({ i, label: 'object number ' + i, values: [i, i * 2, i * 3] })); kept.length`;

@@ -142,3 +142,22 @@ describe('0007: a quantified group whose iteration matches nothing', () => {
     ).toBe(expected);
   });
 });
+
+describe('0008: RegExp source escapes only the slashes the pattern leaves bare', () => {
+  it('gives the source V8 gives, so that patterns rebuilt from it match alike', () => {
+    const m = xs.createMachine();
+    const cases = [
+      String.raw`/\//.source`,
+      String.raw`new RegExp('/').source`,
+      String.raw`new RegExp('[/]').source`,
+      String.raw`new RegExp('\\\\/').source`,
+      String.raw`/[\]/]\//.source`,
+      String.raw`String(new RegExp(/a\/b/g))`,
+      String.raw`JSON.stringify(new RegExp(/\/(\d+)/g).exec('/items/42'))`,
+      String.raw`[...'GET /a/1 /b/2'.matchAll(/\/(\w)\/(\d)/g)].map((m) => m[1] + m[2]).join()`,
+      String.raw`'a/b/c'.split(/\//).join()`,
+      String.raw`new RegExp('\n').source`,
+    ];
+    for (const source of cases) expect(m.evaluate(source), source).toBe((0, eval)(source));
+  });
+});
