@@ -148,8 +148,8 @@ describe('0008: RegExp source escapes only the slashes the pattern leaves bare',
     const m = xs.createMachine();
     const cases = [
       String.raw`/\//.source`,
-      String.raw`new RegExp('/').source`,
-      String.raw`new RegExp('[/]').source`,
+      "new RegExp('/').source",
+      "new RegExp('[/]').source",
       String.raw`new RegExp('\\\\/').source`,
       String.raw`/[\]/]\//.source`,
       String.raw`String(new RegExp(/a\/b/g))`,
@@ -158,6 +158,7 @@ describe('0008: RegExp source escapes only the slashes the pattern leaves bare',
       String.raw`'a/b/c'.split(/\//).join()`,
       String.raw`new RegExp('\n').source`,
     ];
+    // biome-ignore lint/security/noGlobalEval: V8 is the oracle for what the guest's source should give
     for (const source of cases) expect(m.evaluate(source), source).toBe((0, eval)(source));
   });
 });
