@@ -153,6 +153,14 @@ export class JournalReader {
       typeof buildId === 'string' && typeof machine === 'object' && machine !== null,
       'the header lacks buildId or machine',
     );
+    // a checksum holds for bytes written on purpose too: settings the writer could not have used are damage
+    const { memoryLimit, stackSlots, randomSeed } = machine as Record<string, unknown>;
+    const positive = (value: unknown) => value === undefined || (Number.isSafeInteger(value) && (value as number) > 0);
+    check(
+      12,
+      positive(memoryLimit) && positive(stackSlots) && (randomSeed === undefined || Number.isSafeInteger(randomSeed)),
+      `the header's machine settings ${JSON.stringify(machine)} are not ones a machine was created with`,
+    );
     this.#header = header as JournalHeader;
     return 12 + length + 4;
   }

@@ -1,11 +1,11 @@
 // A machine with the membrane attached whose every crossing is journaled; and its restore, by
 // replaying the journal into a fresh machine (or into one restored from a snapshot) and checking
 // everything the guest sends against it.
-import { attachMembrane, type Membrane, type MembraneWire, type ModuleHost } from '@xsb/membrane';
-import { type Engine, type Machine, MeterExhaustedError } from '@xsb/xs-wasm';
+import { attachMembrane, createConnectedMachine, type Membrane, type MembraneWire, type ModuleHost } from '@xsb/membrane';
+import { type Engine, type Machine, MeterExhaustedError, SnapshotError } from '@xsb/xs-wasm';
 import { describeEndowments, type EntryKind, type JournalEntry } from './entries.js';
-import { EngineMismatchError, JournalDivergenceError, JournalError } from './errors.js';
-import { encodeEntry, encodeHeader, type JournalHeader, type MachineSettings, readJournal } from './format.js';
+import { EngineMismatchError, JournalDivergenceError, JournalError, JournalFormatError, SnapshotFormatError } from './errors.js';
+import { encodeEntry, encodeHeader, type JournalHeader, JournalReader, type MachineSettings, readJournal } from './format.js';
 import { type JournalSink, MemorySink } from './sink.js';
 import { decodeSnapshot, encodeSnapshot, type MeterState } from './snapshot.js';
 import { Tables } from './tables.js';
@@ -79,10 +79,10 @@ export function startJournaled(engine: Engine, options: JournaledOptions = {}): 
     machine: { ...options.machine },
     ...(options.host === undefined ? {} : { host: options.host }),
   };
-  const machine = engine.createMachine(header.machine);
+  const machine = createConnectedMachine(engine, header.machine);
   const endowments = options.endowments ?? {};
   const recorder = new Recorder(header, options.sink ?? new MemorySink(), new Tables(), [], endowments);
-  recorder.attach(machine, false, options);
+  recorder.attach(machine, options);
   recorder.endow(endowments);
   return recorder.journaled();
 }
@@ -103,7 +103,20 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
       `the snapshot is at entry ${start}, but the journal has ${complete} complete entries: it is not this snapshot's journal, or it was cut`,
     );
   }
-  const machine = snapshot ? engine.restoreMachine(snapshot.heap, header.machine) : engine.createMachine(header.machine);
+  let machine: Machine;
+  try {
+    machine = snapshot ? engine.restoreMachine(snapshot.heap, header.machine) : createConnectedMachine(engine, header.machine);
+  } catch (error) {
+    // bytes that pass their checksums can still be a heap XS refuses, or a memory limit no machine fits in
+    if (snapshot && error instanceof SnapshotError) {
+      throw new SnapshotFormatError(options.snapshot!.length - 4 - snapshot.heap.length, error.message);
+    }
+    // a fresh machine is a template's snapshot restored: a memory limit it does not fit in fails so
+    if ((error instanceof RangeError || error instanceof SnapshotError) && header.machine.memoryLimit !== undefined) {
+      throw new JournalFormatError(12, `the header's machine settings: ${error.message}`);
+    }
+    throw error;
+  }
   const endowments = options.endowments ?? {};
   const described = describeEndowments(endowments);
   if (snapshot && snapshot.meta.endowments !== described) {
@@ -127,8 +140,13 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
     recorder.meterFrom(snapshot.meta.meter);
   }
   try {
-    recorder.attach(machine, snapshot !== undefined, options);
-    recorder.replay(read.entries, start, complete, options.onProgress);
+    recorder.attach(machine, options);
+    recorder.replay(read.entries, start, complete, options.onProgress, (index) => {
+      // for errors only: reading the journal again is cheaper than keeping every offset
+      const reader = new JournalReader();
+      reader.push(options.journal);
+      return reader.offsetOf(index);
+    });
     recorder.membrane.adopt(tables.adopted((name) => recorder.bound(name)));
   } catch (error) {
     recorder.dispose();
@@ -144,6 +162,19 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
       unfinishedEntries: read.entries.length - complete,
     },
   };
+}
+
+/** A meter entry's settings, or undefined if they are not ones setMeter writes. */
+function meterEntry(message: string): { limit: number; budget: number | null } | undefined {
+  let settings: unknown;
+  try {
+    settings = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  const { limit, budget } = (settings ?? {}) as { limit?: unknown; budget?: unknown };
+  const units = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  return units(limit) && (budget === null || units(budget)) ? { limit, budget } : undefined;
 }
 
 /** How many entries from the start make whole exchanges: a journal may end inside one. */
@@ -169,7 +200,14 @@ class Recorder {
   /** Host → guest exchanges open now: the meter is set as the outermost one starts. */
   #open = 0;
   /** While replaying: the journal, and the next entry of it. */
-  #replay: { readonly entries: readonly JournalEntry[]; cursor: number; readonly end: number } | undefined;
+  #replay:
+    | {
+        readonly entries: readonly JournalEntry[];
+        cursor: number;
+        readonly end: number;
+        readonly offsetOf: (index: number) => number;
+      }
+    | undefined;
 
   constructor(
     header: JournalHeader,
@@ -253,10 +291,11 @@ class Recorder {
     return this.#membrane!;
   }
 
-  attach(machine: Machine, restored: boolean, options: JournaledOptions): void {
+  /** Attaches the membrane to a machine whose guest side is connected (a template's or a snapshot's). */
+  attach(machine: Machine, options: JournaledOptions): void {
     this.#machine = machine;
     this.#membrane = attachMembrane(machine, {
-      restored,
+      restored: true,
       nameOf: (value) => this.#nameOf.get(value),
       wire: (direct) => {
         this.#direct = direct;
@@ -302,8 +341,14 @@ class Recorder {
 
   // ------------------------------------------------------------ replay
 
-  replay(entries: readonly JournalEntry[], start: number, end: number, onProgress?: (done: number, total: number) => void): void {
-    const replay = { entries, cursor: start, end };
+  replay(
+    entries: readonly JournalEntry[],
+    start: number,
+    end: number,
+    onProgress?: (done: number, total: number) => void,
+    offsetOf: (index: number) => number = () => 0,
+  ): void {
+    const replay = { entries, cursor: start, end, offsetOf };
     this.#replay = replay;
     try {
       while (replay.cursor < end) {
@@ -317,7 +362,8 @@ class Recorder {
         }
         const next = this.#expect(['toGuest', 'collect', 'snapshot', 'meter']);
         if (next.kind === 'meter') {
-          const { limit, budget } = JSON.parse(next.message) as { limit: number; budget: number | null };
+          const { limit, budget } =
+            meterEntry(next.message) ?? this.#damaged(replay.cursor - 1, 'a meter entry that is not { limit, budget }');
           this.#applyMeter(limit, budget);
         } else if (next.kind === 'collect') this.#machine!.collectGarbage();
         else if (next.kind === 'snapshot') this.#machine!.snapshot();
@@ -338,8 +384,20 @@ class Recorder {
       throw new JournalDivergenceError(index, quoteEntry(entry), actual ? quoteEntry(actual) : `one of ${kinds.join(', ')}`);
     }
     replay.cursor++;
-    this.#record(entry.kind, entry.message);
+    try {
+      this.#record(entry.kind, entry.message);
+    } catch (error) {
+      // the id tables read every message; the entry's checksum held, so it was written so
+      if (error instanceof SyntaxError) this.#damaged(index, `a ${entry.kind} message that is not JSON`);
+      throw error;
+    }
     return entry;
+  }
+
+  /** An entry whose checksum holds but whose message no writer wrote. */
+  #damaged(index: number, problem: string): never {
+    // past the entry's length, its checksum and its kind
+    throw new JournalFormatError(this.#replay!.offsetOf(index) + 9, `entry ${index}: ${problem}`);
   }
 
   /** Replays a recorded host → guest request and checks the guest's answer. */

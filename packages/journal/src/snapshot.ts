@@ -89,5 +89,49 @@ export function decodeSnapshot(bytes: Uint8Array): Snapshot {
   } catch {
     throw new SnapshotFormatError(12, 'the metadata is not JSON');
   }
+  const problem = metaProblem(meta);
+  if (problem) throw new SnapshotFormatError(12, `the metadata ${problem}`);
   return { meta, heap: bytes.slice(16 + metaLength, end) };
+}
+
+// The checksum only tells damage from chance: bytes written on purpose (or by a buggy writer)
+// pass it, and the restore trusts the metadata's shape, so a reader checks it.
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isUnits = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isIdPairs = (value: unknown, named: boolean): boolean =>
+  Array.isArray(value) &&
+  value.every(
+    (pair) =>
+      Array.isArray(pair) &&
+      isCount(pair[0]) &&
+      isCount(pair[1]) &&
+      (pair.length === 2 || (named && pair.length === 3 && typeof pair[2] === 'string')),
+  );
+
+function metaProblem(meta: unknown): string | undefined {
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) return 'is not an object';
+  const { buildId, machine, position, tables, endowments, endowed, meter } = meta as Partial<Record<keyof SnapshotMeta, unknown>>;
+  if (typeof buildId !== 'string') return 'lacks the build id';
+  if (machine === null || typeof machine !== 'object') return 'lacks the machine settings';
+  if (!isCount(position)) return `has a journal position of ${JSON.stringify(position)}`;
+  if (typeof endowments !== 'string' || !(Number.isSafeInteger(endowed) && (endowed as number) >= -1)) {
+    return 'lacks the endowments or where they were journaled';
+  }
+  const t = tables as Partial<Record<keyof TablesState, unknown>> | null;
+  if (
+    t === null ||
+    typeof t !== 'object' ||
+    !isCount(t.nextId) ||
+    !isIdPairs(t.exported, true) ||
+    !isIdPairs(t.imported, false) ||
+    !(Array.isArray(t.promises) && t.promises.every(isCount)) ||
+    !(Array.isArray(t.awaited) && t.awaited.every(isCount))
+  ) {
+    return 'has no id tables, or damaged ones';
+  }
+  const m = meter as Partial<Record<keyof MeterState, unknown>> | null;
+  if (m === null || typeof m !== 'object' || !isUnits(m.limit) || !isUnits(m.used) || !(m.budget === null || isUnits(m.budget))) {
+    return 'has no meter, or a damaged one';
+  }
+  return undefined;
 }

@@ -1,8 +1,11 @@
 // Damaged bytes: every way a journal or snapshot can be broken ends in a typed error that says
 // where, or (a torn last entry) in a restore that says what it left out.
 import {
+  decodeSnapshot,
   EngineMismatchError,
+  encodeEntry,
   encodeHeader,
+  encodeSnapshot,
   JournalFormatError,
   MemorySink,
   readJournal,
@@ -91,6 +94,48 @@ describe('damaged journals', () => {
   });
 });
 
+describe('rewritten journals (checksums that hold over bytes no writer wrote)', () => {
+  const rewrite = (journal: Uint8Array, index: number, entry: { kind: 'toGuest' | 'meter'; message: string }) => {
+    const { entries, validBytes } = readJournal(journal);
+    const sizes = entries.map((e) => encodeEntry(e).length);
+    const start = validBytes - sizes.slice(index).reduce((a, b) => a + b, 0);
+    return {
+      start,
+      bytes: new Uint8Array([...journal.subarray(0, start), ...encodeEntry(entry), ...journal.subarray(start + sizes[index]!)]),
+    };
+  };
+
+  it('gives a JournalFormatError for a message that is not JSON, or a meter entry that is not one', async () => {
+    const { journal } = await recorded();
+    const engine = await sharedEngine();
+    const { entries } = readJournal(journal);
+    const call = entries.findIndex((e) => e.kind === 'toGuest');
+    for (const [index, entry] of [
+      [call, { kind: 'toGuest', message: '{"op":"ap' }],
+      [call, { kind: 'meter', message: 'none' }],
+      [call, { kind: 'meter', message: '{"limit":"all","budget":null}' }],
+    ] as const) {
+      const { start, bytes } = rewrite(journal, index, entry);
+      const error = thrown(() => restoreJournaled(engine, { journal: bytes, endowments: { unit: 'm' } }));
+      expect(error, entry.message).toBeInstanceOf(JournalFormatError);
+      expect((error as JournalFormatError).offset).toBe(start + 9);
+    }
+  });
+
+  it('gives a JournalFormatError for machine settings no machine was created with', async () => {
+    const { journal } = await recorded();
+    const engine = await sharedEngine();
+    const header = readJournal(journal).header;
+    const rest = journal.subarray(encodeHeader(header).length);
+    for (const machine of [{ stackSlots: -5 }, { memoryLimit: 'lots' }, { randomSeed: 0.5 }, { memoryLimit: 1 }]) {
+      const rewritten = new Uint8Array([...encodeHeader({ ...header, machine: machine as never }), ...rest]);
+      expect(() => restoreJournaled(engine, { journal: rewritten, endowments: { unit: 'm' } }), JSON.stringify(machine)).toThrow(
+        JournalFormatError,
+      );
+    }
+  });
+});
+
 describe('damaged snapshots', () => {
   it('gives a SnapshotFormatError naming the offset for flipped, cut and extended bytes', async () => {
     const { journal, snapshot } = await recorded();
@@ -111,6 +156,27 @@ describe('damaged snapshots', () => {
     }
     expect(() => restoreJournaled(engine, { journal, snapshot: new Uint8Array([...snapshot, 0]) })).toThrow(SnapshotFormatError);
     expect(offsets.size).toBeGreaterThan(1000);
+  });
+
+  it('refuses metadata that passes the checksum but no writer wrote', async () => {
+    // the checksum tells damage from chance only: rewritten bytes pass it
+    const { journal, snapshot } = await recorded();
+    const engine = await sharedEngine();
+    const { meta, heap } = decodeSnapshot(snapshot);
+    for (const bad of [
+      null,
+      { ...meta, position: -1 },
+      { ...meta, position: 2.5 },
+      { ...meta, tables: {} },
+      { ...meta, tables: { ...meta.tables, exported: [[1]] } },
+      { ...meta, meter: undefined },
+      { ...meta, meter: { limit: -1, budget: null, used: 0 } },
+    ]) {
+      const rewritten = encodeSnapshot({ meta: bad as never, heap });
+      expect(() => restoreJournaled(engine, { journal, snapshot: rewritten, endowments: { unit: 'm' } })).toThrow(
+        /^snapshot byte 12: the metadata /,
+      );
+    }
   });
 
   it('refuses a snapshot of another journal', async () => {

@@ -3,6 +3,7 @@
 import {
   type JournalEntry,
   type Journaled,
+  JournalFormatError,
   type JournalSink,
   type RestoreReport,
   readJournalHeader,
@@ -257,7 +258,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 export function restoreSandbox(options: RestoreSandboxOptions): { sandbox: Sandbox; report: RestoreReport } {
   checkOptions(options, true);
   const installed = install(options.plugins ?? [], options.endowments ?? {});
-  const recorded = (readJournalHeader(options.journal).host as { plugins?: string[] } | undefined)?.plugins ?? [];
+  const recorded = (readJournalHeader(options.journal).host as { plugins?: unknown } | null | undefined)?.plugins ?? [];
+  if (!Array.isArray(recorded) || !recorded.every((name) => typeof name === 'string')) {
+    throw new JournalFormatError(12, `the header's plugins, ${JSON.stringify(recorded)}, are not a list of names`);
+  }
   const missing = recorded.filter((name) => !installed.names.includes(name));
   const extra = installed.names.filter((name) => !recorded.includes(name));
   if (missing.length > 0 || extra.length > 0) throw new PluginMismatchError(missing, extra);

@@ -1,3 +1,4 @@
+import { encodeHeader, JournalFormatError, readJournalHeader } from '@xsb/journal';
 import {
   createSandbox,
   definePlugin,
@@ -155,5 +156,17 @@ describe('createSandbox', () => {
     expect(() => restoreSandbox({ engine, journal, endowments: { n: 1 } })).toThrow('plugins [kv] that this restore lacks');
     expect(() => restoreSandbox({ engine, journal, plugins: [kv], endowments: { n: 2 } })).toThrow(JournalDivergenceError);
     expect(() => restoreSandbox({ engine, journal: 'x' as never })).toThrow(SandboxOptionsError);
+  });
+
+  it('refuses a header whose plugins are not a list of names, though its checksum holds', () => {
+    const sink = new MemorySink();
+    createSandbox({ engine, plugins: [kv], journal: sink }).dispose();
+    const journal = sink.bytes();
+    const header = readJournalHeader(journal);
+    const rest = journal.subarray(encodeHeader(header).length);
+    for (const plugins of ['kv', [1], { kv: true }]) {
+      const rewritten = new Uint8Array([...encodeHeader({ ...header, host: { plugins } }), ...rest]);
+      expect(() => restoreSandbox({ engine, journal: rewritten, plugins: [kv] })).toThrow(JournalFormatError);
+    }
   });
 });
