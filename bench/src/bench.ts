@@ -16,6 +16,7 @@ import { loadEngine as loadSandboxEngine } from '@xsb/sandbox';
 import { type Engine, Handle, loadEngineSync } from '@xsb/xs-wasm';
 import { newQuickJSWASMModule, RELEASE_SYNC } from 'quickjs-emscripten';
 import { bootScript } from '../../packages/xs-wasm/src/boot.js';
+import { ivmMembraneRound, ivmSandboxRound, loadIsolatedVm } from './isolated-vm.js';
 import { type MembraneMetric, type MembraneRound, quickjsRound, xsbRound } from './membrane.js';
 import {
   CREATIONS,
@@ -145,6 +146,9 @@ const engineMs = performance.now() - t;
 const tq = performance.now();
 const quickjs = await newQuickJSWASMModule(RELEASE_SYNC);
 const quickjsMs = performance.now() - tq;
+const isolatedVm = loadIsolatedVm();
+const ivm = 'ivm' in isolatedVm ? isolatedVm.ivm : undefined;
+if ('missing' in isolatedVm) console.error(isolatedVm.missing);
 
 const results: { wasm: Round[]; native: Round[] } = { wasm: [], native: [] };
 // Round 0 warms up both sides (V8's tiers, the page cache) and is not counted.
@@ -164,12 +168,14 @@ for (let r = 0; r <= rounds; r++) {
   );
 }
 
-const membraneResults: { xsb: MembraneRound[]; quickjs: MembraneRound[] } = { xsb: [], quickjs: [] };
+type MembraneSide = 'xsb' | 'quickjs' | 'ivm';
+const membraneSides: MembraneSide[] = ivm ? ['xsb', 'quickjs', 'ivm'] : ['xsb', 'quickjs'];
+const membraneResults: Record<MembraneSide, MembraneRound[]> = { xsb: [], quickjs: [], ivm: [] };
 for (let r = 0; r <= rounds; r++) {
-  const order = r % 2 ? (['xsb', 'quickjs'] as const) : (['quickjs', 'xsb'] as const);
-  const done: Partial<Record<'xsb' | 'quickjs', MembraneRound>> = {};
+  const order = membraneSides.map((_, i) => membraneSides[(i + r) % membraneSides.length]!);
+  const done: Partial<Record<MembraneSide, MembraneRound>> = {};
   for (const side of order) {
-    const round = side === 'xsb' ? xsbRound(engine) : quickjsRound(quickjs);
+    const round = side === 'xsb' ? xsbRound(engine) : side === 'quickjs' ? quickjsRound(quickjs) : ivmMembraneRound(ivm);
     for (const [metric, value] of Object.entries(round.values)) {
       const expected = w.expectedMembrane[metric as MembraneMetric];
       if (value !== expected) throw new Error(`${side} computed ${value} for ${metric}, expected ${expected}`);
@@ -186,13 +192,20 @@ for (let r = 0; r <= rounds; r++) {
 
 // Whole sandboxes: xsb, quickjs and node:vm, interleaved the same way.
 const sandboxEngine = await loadSandboxEngine();
-const sandboxResults: Record<Side, SandboxRound[]> = { xsb: [], quickjs: [], vm: [] };
-const sides: Side[] = ['xsb', 'quickjs', 'vm'];
+const sandboxResults: Record<Side, SandboxRound[]> = { xsb: [], quickjs: [], ivm: [], vm: [] };
+const sides: Side[] = ivm ? ['xsb', 'quickjs', 'ivm', 'vm'] : ['xsb', 'quickjs', 'vm'];
+const allSides: Side[] = ['xsb', 'quickjs', 'ivm', 'vm'];
 for (let r = 0; r <= rounds; r++) {
   const order = sides.map((_, i) => sides[(i + r) % sides.length]!);
   for (const side of order) {
     const round =
-      side === 'xsb' ? xsbSandboxRound(sandboxEngine) : side === 'quickjs' ? quickjsSandboxRound(quickjs) : vmSandboxRound();
+      side === 'xsb'
+        ? xsbSandboxRound(sandboxEngine)
+        : side === 'quickjs'
+          ? quickjsSandboxRound(quickjs)
+          : side === 'ivm'
+            ? ivmSandboxRound(ivm, CREATIONS)
+            : vmSandboxRound();
     for (const [metric, value] of Object.entries(round.values)) {
       const expected = sandboxResults.vm[0]?.values[metric as 'json'] ?? (side === 'vm' ? value : undefined);
       if (expected !== undefined && value !== expected)
@@ -210,6 +223,8 @@ for (let r = 0; r < 5; r++)
 const idleBytes = xsbIdleBytes();
 
 const sandboxRows: { metric: SandboxMetric; label: string; sides: Side[] }[] = [
+  { metric: 'fib', label: `fib(${w.FIB_N}), recursive`, sides },
+  { metric: 'loop', label: `summing loop, ${w.LOOP_N.toExponential().replace('+', '')} iterations`, sides },
   {
     metric: 'json',
     label: `${w.JSON_OBJECTS.toLocaleString('en')} small objects through JSON.stringify and JSON.parse, in the guest`,
@@ -228,18 +243,17 @@ const cell = (side: Side, metric: SandboxMetric) => {
   const values = sandboxResults[side].map((round) => round[metric]).filter((v): v is number => v !== undefined);
   return values.length ? median(values) : undefined;
 };
+const show = (value: number | undefined) => (value === undefined ? '–' : `${fmt(value)} ms`);
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`);
 const sandboxTable = [
-  '| workload | xsb | quickjs | node:vm | xsb/quickjs | xsb/node:vm |',
-  '|---|---:|---:|---:|---:|---:|',
+  '| workload | xsb | quickjs | isolated-vm | node:vm | xsb/quickjs | xsb/isolated-vm | xsb/node:vm |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
   ...sandboxRows.map(({ metric, label }) => {
-    const [x, q, v] = sides.map((side) => cell(side, metric));
-    const show = (value: number | undefined) => (value === undefined ? '–' : `${fmt(value)} ms`);
-    const ratio = (a: number | undefined, b: number | undefined) =>
-      a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`;
-    return `| ${label} | ${show(x)} | ${show(q)} | ${show(v)} | ${ratio(x, q)} | ${ratio(x, v)} |`;
+    const [x, q, i, v] = allSides.map((side) => cell(side, metric));
+    return `| ${label} | ${show(x)} | ${show(q)} | ${show(i)} | ${show(v)} | ${ratio(x, q)} | ${ratio(x, i)} | ${ratio(x, v)} |`;
   }),
-  `| cold start: a fresh Node process to a first result (module loads included) | ${fmt(median(coldStarts.xsb))} ms | ${fmt(median(coldStarts.quickjs))} ms | – | ${(median(coldStarts.xsb) / median(coldStarts.quickjs)).toFixed(2)}× | – |`,
-  `| memory per idle sandbox (wasm memory growth over 100 live sandboxes) | ${(idleBytes / 1024).toFixed(0)} KiB | – | – | – | – |`,
+  `| cold start: a fresh Node process to a first result (module loads included) | ${show(median(coldStarts.xsb))} | ${show(median(coldStarts.quickjs))} | – | – | ${ratio(median(coldStarts.xsb), median(coldStarts.quickjs))} | – | – |`,
+  `| memory per idle sandbox (wasm memory growth over 100 live sandboxes) | ${(idleBytes / 1024).toFixed(0)} KiB | – | – | – | – | – | – |`,
 ].join('\n');
 
 const range = (values: number[]) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`;
@@ -255,13 +269,14 @@ const table = [
 ].join('\n');
 
 const membraneTable = [
-  '| workload | xsb median | quickjs median | ratio xsb/quickjs | range xsb; quickjs |',
-  '|---|---:|---:|---:|---|',
+  '| workload | xsb median | quickjs median | isolated-vm median | xsb/quickjs | xsb/isolated-vm | range xsb; quickjs |',
+  '|---|---:|---:|---:|---:|---:|---|',
   ...membraneRows.map(({ metric, label }) => {
     const xsb = membraneResults.xsb.map((round) => round[metric]);
     const qjs = membraneResults.quickjs.map((round) => round[metric]);
-    const ratio = median(xsb) / median(qjs);
-    return `| ${label} | ${fmt(median(xsb))} µs | ${fmt(median(qjs))} µs | ${ratio.toFixed(2)}× | ${range(xsb)}; ${range(qjs)} µs |`;
+    const iv = membraneResults.ivm.map((round) => round[metric]);
+    const ivCells = iv.length ? [`${fmt(median(iv))} µs`, `${(median(xsb) / median(iv)).toFixed(2)}×`] : ['–', '–'];
+    return `| ${label} | ${fmt(median(xsb))} µs | ${fmt(median(qjs))} µs | ${ivCells[0]} | ${(median(xsb) / median(qjs)).toFixed(2)}× | ${ivCells[1]} | ${range(xsb)}; ${range(qjs)} µs |`;
   }),
 ].join('\n');
 
@@ -287,13 +302,15 @@ const membraneNotes = [
   `- xsb: a fresh machine per round with the membrane attached (attachMembrane from @xsb/membrane); the host calls the proxy of \`membrane.evaluateScript('${w.add}')\` ${w.HOST_CALLS.toLocaleString('en')} times, the guest calls a host function installed with defineGlobals ${w.GUEST_CALLS.toLocaleString('en')} times from one evaluateScript loop (the time of the whole evaluation, divided), and the host reads each of ${w.PROPERTIES.toLocaleString('en')} properties of a guest object through its proxy once, with keys made on the host side.`,
   `- quickjs-emscripten ${quickjsVersion}, its release-sync build (newQuickJSWASMModule(RELEASE_SYNC)), a fresh context per round: vm.callFunction on a function handle with two vm.newNumber arguments, vm.getNumber on the result, every handle disposed; a vm.newFunction host function set on the global and called from one evalCode loop (likewise timed whole); vm.getProp on the object's handle for each key, vm.getNumber and dispose. Module load: ${fmt(quickjsMs)} ms.`,
   `- Both sides evaluate the same guest sources (src/workloads.ts), check what they computed, and run back to back in this process, alternating which goes first; medians of ${rounds} rounds after one warm-up round.`,
+  `- isolated-vm: ${'version' in isolatedVm ? `${isolatedVm.version}, a fresh Isolate per round: a Reference to the guest function called with applySync, a host function set on the context's global (called synchronously from one guest loop), and getSync on a Reference to the object for each key` : isolatedVm.missing}.`,
   '- Reference figures (the issue): quickjs-emscripten was measured here earlier at 2.4 µs per host → guest call and 6.3 µs per guest → host call; the goal for xsb is at most 1 µs host → guest and 1.5 µs guest → host.',
 ].join('\n');
 
 const sandboxNotes = [
   `- xsb: \`createSandbox({ engine })\` from @xsb/sandbox (no plugins), evaluate; creation is ${CREATIONS} sandboxes created and disposed, per sandbox; the snapshot and restore go through the journal API (restoreSandbox with the journal and the snapshot). quickjs: \`newContext()\`, \`evalCode\`. node:vm: \`vm.createContext({})\`, \`vm.runInContext\` (the host's V8 with its JIT: not isolating, the reference for compiled speed).`,
   '- Cold start: `node --input-type=module -e` importing the built packages from bench/, timed with `performance.now()` at the first result; medians of 5 each, alternating.',
-  `- Medians of ${rounds} rounds after one warm-up round; the three sides take turns going first; every side's results are checked against node:vm's.`,
+  `- isolated-vm: ${'version' in isolatedVm ? `${isolatedVm.version}, built from its npm tarball by isolated-vm/build.mjs (no prebuilt binary for Node 20); a fresh Isolate per round (createContextSync, compileScriptSync, runSync; creation includes createContextSync)` : isolatedVm.missing}.`,
+  `- Medians of ${rounds} rounds after one warm-up round; the sides take turns going first; every side's results are checked against node:vm's.`,
 ].join('\n');
 
 const cpu = cpus();

@@ -9,9 +9,10 @@ import { createSandbox, type Engine, MemorySink, restoreSandbox } from '@xsb/san
 import type { QuickJSWASMModule } from 'quickjs-emscripten';
 import * as w from './workloads.js';
 
-export type SandboxMetric = 'json' | 'regex' | 'create' | 'snapshot' | 'restore';
-export type SandboxRound = Partial<Record<SandboxMetric, number>> & { values: Partial<Record<'json' | 'regex', number>> };
-export type Side = 'xsb' | 'quickjs' | 'vm';
+export type SandboxMetric = 'fib' | 'loop' | 'json' | 'regex' | 'create' | 'snapshot' | 'restore';
+export type SandboxRound = Partial<Record<SandboxMetric, number>> & { values: Partial<Record<ComputeMetric, number>> };
+export type ComputeMetric = 'fib' | 'loop' | 'json' | 'regex';
+export type Side = 'xsb' | 'quickjs' | 'ivm' | 'vm';
 
 export const CREATIONS = 50;
 const time = <T>(run: () => T): [T, number] => {
@@ -24,8 +25,8 @@ export function xsbSandboxRound(engine: Engine): SandboxRound {
   const round: SandboxRound = { values: {} };
   {
     using sandbox = createSandbox({ engine });
-    [round.values.json, round.json] = time(() => sandbox.evaluate(w.json) as number);
-    [round.values.regex, round.regex] = time(() => sandbox.evaluate(w.regex) as number);
+    sandbox.evaluate(w.setup);
+    for (const metric of computeMetrics) [round.values[metric], round[metric]] = time(() => sandbox.evaluate(COMPUTE[metric]) as number);
   }
   round.create =
     time(() => {
@@ -44,14 +45,17 @@ export function xsbSandboxRound(engine: Engine): SandboxRound {
   return round;
 }
 
-const guestCompute = { json: w.json, regex: w.regex } as const;
+/** The guest computations every side runs, after w.setup. */
+export const COMPUTE = { fib: w.fib, loop: w.loop, json: w.json, regex: w.regex } as const;
+const computeMetrics = Object.keys(COMPUTE) as ComputeMetric[];
 
 export function quickjsSandboxRound(quickjs: QuickJSWASMModule): SandboxRound {
   const round: SandboxRound = { values: {} };
   const context = quickjs.newContext();
-  for (const metric of ['json', 'regex'] as const) {
+  context.unwrapResult(context.evalCode(w.setup)).dispose();
+  for (const metric of computeMetrics) {
     const [value, ms] = time(() => {
-      const handle = context.unwrapResult(context.evalCode(guestCompute[metric]));
+      const handle = context.unwrapResult(context.evalCode(COMPUTE[metric]));
       const number = context.getNumber(handle);
       handle.dispose();
       return number;
@@ -70,8 +74,9 @@ export function quickjsSandboxRound(quickjs: QuickJSWASMModule): SandboxRound {
 export function vmSandboxRound(): SandboxRound {
   const round: SandboxRound = { values: {} };
   const context = vm.createContext({});
-  for (const metric of ['json', 'regex'] as const) {
-    [round.values[metric], round[metric]] = time(() => vm.runInContext(guestCompute[metric], context) as number);
+  vm.runInContext(w.setup, context);
+  for (const metric of computeMetrics) {
+    [round.values[metric], round[metric]] = time(() => vm.runInContext(COMPUTE[metric], context) as number);
   }
   round.create =
     time(() => {
