@@ -2,6 +2,7 @@
 // the bundled script every machine evaluates first.
 import { makeChannel } from '@xsb/channel';
 import { decodeCesu8, encodeCesu8, type Machine } from '@xsb/xs-wasm';
+import { ProtocolError } from './errors.js';
 import { collectIntrinsics, type Intrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
 import { type AdoptedTables, type MembraneStats, makeMembraneSide } from './side.js';
@@ -98,6 +99,20 @@ const NO_MODULES: ModuleHost = Object.freeze({
 
 let hostIntrinsics: Intrinsics | undefined;
 
+/** The guest's reply, checked for its shape: a guest that broke its own side may send anything. */
+function parseReply(text: string): Reply {
+  let reply: unknown;
+  try {
+    reply = JSON.parse(text);
+  } catch {
+    throw new ProtocolError(`the guest replied with what is not JSON: ${JSON.stringify(text.slice(0, 100))}`);
+  }
+  if (reply === null || typeof reply !== 'object' || !('ok' in reply || 'err' in reply)) {
+    throw new ProtocolError(`the guest replied with neither ok nor err: ${JSON.stringify(text.slice(0, 100))}`);
+  }
+  return reply as Reply;
+}
+
 /** Connects a fresh machine to the host through the membrane. */
 export function attachMembrane(machine: Machine, options: MembraneOptions = {}): Membrane {
   hostIntrinsics ??= collectIntrinsics(globalThis);
@@ -114,7 +129,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
   const side = makeMembraneSide({
     name: 'dry',
     intrinsics: hostIntrinsics,
-    send: (request: Request): Reply => JSON.parse(wire.toGuest(JSON.stringify(request))) as Reply,
+    send: (request: Request): Reply => parseReply(wire.toGuest(JSON.stringify(request))),
     ...(options.nameOf ? { nameOf: options.nameOf } : {}),
     wellKnown: { modules: options.modules ?? NO_MODULES },
   });

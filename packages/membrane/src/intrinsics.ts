@@ -60,7 +60,9 @@ const SLOT_PROTOTYPES = [
 ];
 
 /** Whether the intrinsic at `path` is a method that must run where its receiver lives. */
-export function isSlotMethod(path: string): boolean {
+export function isSlotMethod(path: unknown): boolean {
+  // the path comes from the other side's message: it may be anything
+  if (typeof path !== 'string') return false;
   return SLOT_PROTOTYPES.some((prototype) => path.startsWith(`${prototype}.`) || path.startsWith(`${prototype}[`));
 }
 

@@ -160,6 +160,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   // the other side's promises an old host awaited before a restore: nobody here listens
   const orphaned = new Set<number>();
   const forwarders = new Map<string, (...args: unknown[]) => unknown>();
+  const intrinsicProxies = new Map<string, object>();
 
   function checkLive(): void {
     if (revoked) throw new RevokedError(`the membrane was revoked: the ${name === 'dry' ? 'guest' : 'host'} is gone`);
@@ -307,6 +308,11 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       case 'i': {
         const intrinsic = intrinsics.byPath(encoded.p);
         if (intrinsic === undefined) throw new ProtocolError(`the other side's intrinsic ${encoded.p} has no counterpart here`);
+        // The guest's intrinsics stay the guest's. Given the host's own of that name, a guest that
+        // passes `eval` or `Function` to a host function calling its callbacks would run host code,
+        // and one passing `Object.prototype` to a host function that writes into its argument
+        // (`Object.assign(target, ...)`) would change the host's.
+        if (name === 'dry') return typeof intrinsic === 'function' ? forwarder(encoded.p) : intrinsicProxy(encoded.p, intrinsic);
         return intrinsic;
       }
       case 'p':
@@ -318,7 +324,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       case 'ab':
         return fromBase64(encoded.v).buffer;
       case 'ta': {
-        const View = VIEWS[encoded.c];
+        const View = Object.hasOwn(VIEWS, encoded.c) ? VIEWS[encoded.c] : undefined;
         if (!View) throw new ProtocolError(`unknown binary view ${JSON.stringify(encoded.c)}`);
         return new View(fromBase64(encoded.v).buffer as ArrayBuffer);
       }
@@ -328,7 +334,8 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   }
 
   function decodeError(encoded: { readonly n: string; readonly m: string; readonly s: string; readonly c?: Encoded }): Error {
-    const ErrorClass = ERRORS[encoded.n] ?? Error;
+    // own keys only: a name like "constructor" must not pick Object.prototype's
+    const ErrorClass = Object.hasOwn(ERRORS, encoded.n) ? ERRORS[encoded.n]! : Error;
     const error = new ErrorClass(encoded.m);
     if (error.name !== encoded.n) Object.defineProperty(error, 'name', { value: encoded.n, writable: true, configurable: true });
     const here = typeof error.stack === 'string' ? error.stack : '';
@@ -343,6 +350,11 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   /** The local object an incoming reference names. */
   function local(encoded: Encoded): object {
     if (encoded !== null && typeof encoded === 'object') {
+      // the host works on the guest's intrinsics by name (see decode); the guest never on the host's
+      if (encoded.$ === 'i' && name === 'wet') {
+        const intrinsic = intrinsics.byPath(encoded.p);
+        if (intrinsic !== null && (typeof intrinsic === 'object' || typeof intrinsic === 'function')) return intrinsic;
+      }
       if (encoded.$ === 'd') {
         const entry = exported.get(encoded.id);
         if (!entry) throw new RevokedError(`object #${encoded.id} of the ${name} side was released or never shared`);
@@ -385,6 +397,9 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     }
     const known = remotePromises.get(id);
     if (known) return known.promise;
+    // revoked while the call that sent it ran (a host function disposed the sandbox): its
+    // settlement will never be let in, so it must not wait for one
+    if (revoked) return Promise.reject(new RevokedError('the membrane was revoked before this promise settled'));
     let resolve!: (value: unknown) => void;
     let reject!: (error: unknown) => void;
     const promise = new Promise<unknown>((res, rej) => {
@@ -418,13 +433,31 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     return decoded;
   };
 
-  /** A method that reads internal slots runs where its receiver lives: call it there by name. */
+  /** A proxy of the other side's intrinsic object of that name (the host's view of the guest's). */
+  function intrinsicProxy(path: string, counterpart: unknown): object {
+    let proxy = intrinsicProxies.get(path);
+    if (!proxy) {
+      proxy = makeProxy(Array.isArray(counterpart) ? 'a' : 'o', { $: 'i', p: path });
+      intrinsicProxies.set(path, proxy);
+    }
+    return proxy;
+  }
+
+  /**
+   * The other side's intrinsic function of that name, called there: a method that reads internal
+   * slots runs where its receiver lives, and on the host every function of the guest's does.
+   */
   function forwarder(path: string): (...args: unknown[]) => unknown {
     let forward = forwarders.get(path);
     if (!forward) {
-      forward = function (this: unknown, ...args: unknown[]) {
-        return call({ op: 'apply', t: { $: 'i', p: path }, self: encode(this, 'this'), args: encodeArgs(args) });
-      };
+      // a method, so that `new` throws rather than send a fresh object of this side's as `this`
+      forward = {
+        forward(this: unknown, ...args: unknown[]) {
+          return call({ op: 'apply', t: { $: 'i', p: path }, self: encode(this, 'this'), args: encodeArgs(args) });
+        },
+      }.forward;
+      // sent back, it is the other side's own intrinsic again
+      if (name === 'dry') remoteRefs.set(forward, { $: 'i', p: path });
       forwarders.set(path, forward);
     }
     return forward;
@@ -536,8 +569,10 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         return Reflect.getPrototypeOf(local(request.t));
       case 'apply': {
         const target = request.t;
+        // by name: the host may call any of the guest's intrinsics (see decode), the guest only
+        // the host's methods that must run where their receiver lives
         const fn =
-          target !== null && typeof target === 'object' && target.$ === 'i' && isSlotMethod(target.p)
+          target !== null && typeof target === 'object' && target.$ === 'i' && (name === 'wet' || isSlotMethod(target.p))
             ? intrinsics.byPath(target.p)
             : local(target);
         if (typeof fn !== 'function') throw new TypeError('the target of a call is not a function');
