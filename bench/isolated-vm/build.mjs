@@ -17,12 +17,19 @@ if (existsSync(addon)) {
 } else {
   writeFileSync(join(here, 'package.json'), `${JSON.stringify({ name: 'xsb-bench-isolated-vm', private: true }, null, 2)}\n`);
   mkdirSync(join(here, 'node_modules'), { recursive: true });
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-save', `isolated-vm@${VERSION}`], { cwd: here, stdio: 'inherit' });
-  const nodeGyp = join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
-  const headers = join(dirname(process.execPath), '../include/node');
-  execFileSync(process.execPath, [nodeGyp, 'rebuild', '--release', '-j', 'max', ...(existsSync(headers) ? [`--nodedir=${join(headers, '../..')}`] : [])], {
-    cwd: join(here, 'node_modules/isolated-vm'),
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-save', `isolated-vm@${VERSION}`], {
+    cwd: here,
     stdio: 'inherit',
   });
+  const nodeGyp = join(dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+  const headers = join(dirname(process.execPath), '../include/node');
+  execFileSync(
+    process.execPath,
+    [nodeGyp, 'rebuild', '--release', '-j', 'max', ...(existsSync(headers) ? [`--nodedir=${join(headers, '../..')}`] : [])],
+    {
+      cwd: join(here, 'node_modules/isolated-vm'),
+      stdio: 'inherit',
+    },
+  );
   console.log(`isolated-vm ${VERSION}: built`);
 }

@@ -244,7 +244,8 @@ const cell = (side: Side, metric: SandboxMetric) => {
   return values.length ? median(values) : undefined;
 };
 const show = (value: number | undefined) => (value === undefined ? '–' : `${fmt(value)} ms`);
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`);
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`;
 const sandboxTable = [
   '| workload | xsb | quickjs | isolated-vm | node:vm | xsb/quickjs | xsb/isolated-vm | xsb/node:vm |',
   '|---|---:|---:|---:|---:|---:|---:|---:|',

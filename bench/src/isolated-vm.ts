@@ -16,7 +16,9 @@ export function loadIsolatedVm(): { ivm: Ivm; version: string } | { missing: str
     const { version } = require('../isolated-vm/node_modules/isolated-vm/package.json') as { version: string };
     return { ivm, version };
   } catch (error) {
-    return { missing: `isolated-vm is not built here (node isolated-vm/build.mjs in bench/ builds it): ${(error as Error).message.split('\n')[0]}` };
+    return {
+      missing: `isolated-vm is not built here (node isolated-vm/build.mjs in bench/ builds it): ${(error as Error).message.split('\n')[0]}`,
+    };
   }
 }
 

@@ -26,7 +26,8 @@ export function xsbSandboxRound(engine: Engine): SandboxRound {
   {
     using sandbox = createSandbox({ engine });
     sandbox.evaluate(w.setup);
-    for (const metric of computeMetrics) [round.values[metric], round[metric]] = time(() => sandbox.evaluate(COMPUTE[metric]) as number);
+    for (const metric of computeMetrics)
+      [round.values[metric], round[metric]] = time(() => sandbox.evaluate(COMPUTE[metric]) as number);
   }
   round.create =
     time(() => {

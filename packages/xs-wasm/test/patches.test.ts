@@ -162,3 +162,24 @@ describe('0008: RegExp source escapes only the slashes the pattern leaves bare',
     for (const source of cases) expect(m.evaluate(source), source).toBe((0, eval)(source));
   });
 });
+
+describe('0009: promise jobs queued in constant time, run in queue order', () => {
+  it('runs jobs first in, first out, those queued by jobs after the rest', () => {
+    const m = xs.createMachine();
+    m.evaluate(`var log = [];
+      Promise.resolve().then(() => { log.push('a1'); Promise.resolve().then(() => log.push('c')) });
+      Promise.reject(new Error('x')).catch(() => log.push('a2')).then(() => log.push('b2'));
+      Promise.resolve().then(() => log.push('a3'));
+      (async () => { log.push('sync'); await null; log.push('a4'); await null; log.push('b4') })();`);
+    // what V8 logs for the same source
+    expect(m.evaluate('log.join()')).toBe('sync,a1,a2,a3,a4,c,b2,b4');
+  });
+
+  it('queues 100,000 jobs in one call without walking the queue each time', () => {
+    const m = xs.createMachine();
+    expect(m.evaluate('var n = 0; for (let i = 0; i < 1e5; i++) Promise.resolve(i).then((v) => { n += v }); "queued"')).toBe(
+      'queued',
+    );
+    expect(m.evaluate('n')).toBe(4999950000);
+  });
+});
