@@ -526,6 +526,8 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 		the->stackLimit = gStackLimit;
 	gCurrent = m;
 	if (m->depth++ == 0) {
+		/* patch 0010's conversion cache is for one machine, within one call */
+		fxForgetRegExpOffsets();
 		m->meterUsed = 0;
 		m->meterMark = 0;
 		fxBeginMetering(the, xsb_meter_check, XSB_METER_INTERVAL);

@@ -183,3 +183,48 @@ describe('0009: promise jobs queued in constant time, run in queue order', () =>
     expect(m.evaluate('n')).toBe(4999950000);
   });
 });
+
+describe('0010: global regexps walk long strings in linear time, matching as before', () => {
+  it('gives what V8 gives for exec loops, matchAll, replace and split over mixed-width text', () => {
+    const m = xs.createMachine();
+    // one, two, three-byte characters and surrogate pairs (six bytes in XS's CESU-8), so that
+    // every conversion between indexes and byte offsets has something to get wrong
+    m.evaluate(`var words = ['ab', 'é', '中文', '😀x', 'user1@ex.com', '', 'q=7', 'Ωmega'];
+      var text = ''; for (let i = 0; i < 3000; i++) text += words[i % words.length] + (i % 7 ? ' ' : '\\n');`);
+    const cases = [
+      String.raw`(() => { const re = /\w+/g; const out = []; let x; while ((x = re.exec(text))) out.push(x.index + ':' + re.lastIndex); return out.join() })()`,
+      String.raw`[...text.matchAll(/(\S+)@(\S+)/g)].map((m) => m.index + m[2]).join()`,
+      String.raw`[...text.matchAll(/\p{L}+/gu)].map((m) => m.index).join()`,
+      String.raw`[...text.matchAll(/😀|中/g)].map((m) => m.index).join()`,
+      String.raw`text.replace(/(\w)(\w*)/g, (all, first, rest, index) => first.toUpperCase() + rest + index)`,
+      String.raw`text.replace(/é|Ω/g, '[$&]').length + ':' + text.replace(/\n/g, '/').slice(-200)`,
+      String.raw`text.split(/\s+/).map((w) => w.length).join()`,
+      String.raw`text.split(/(😀)/u).length`,
+      String.raw`(() => { const re = /x/y; re.lastIndex = text.indexOf('😀x') + 2; return re.exec(text)?.index })()`,
+      String.raw`(() => { const re = /\w+/g; re.lastIndex = 5000; const a = re.exec(text).index; re.lastIndex = 10; return a + ',' + re.exec(text).index })()`,
+    ];
+    const v8 = new Function('text', 'return [' + cases.join(',\n') + ']');
+    const words = ['ab', 'é', '中文', '😀x', 'user1@ex.com', '', 'q=7', 'Ωmega'];
+    let text = '';
+    for (let i = 0; i < 3000; i++) text += words[i % words.length] + (i % 7 ? ' ' : '\n');
+    const expected = v8(text) as unknown[];
+    cases.forEach((source, i) => expect(m.evaluate(source), source).toBe(expected[i]));
+  });
+
+  it('does not hold a conversion across collections, when strings move', () => {
+    const m = xs.createMachine();
+    expect(
+      m.evaluate(String.raw`(() => {
+        const out = [];
+        for (let round = 0; round < 20; round++) {
+          const text = 'é'.repeat(round) + 'ab '.repeat(2000 + round);
+          const re = /ab/g;
+          let n = 0, last = 0, x;
+          while ((x = re.exec(text))) { n++; last = x.index; if (n % 500 === 0) new Array(2e4).fill({}) }
+          out.push(n === 2000 + round && last === round + 3 * (1999 + round));
+        }
+        return out.every(Boolean);
+      })()`),
+    ).toBe(true);
+  });
+});
