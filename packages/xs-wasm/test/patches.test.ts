@@ -208,7 +208,7 @@ describe('0010: global regexps walk long strings in linear time, matching as bef
     let text = '';
     for (let i = 0; i < 3000; i++) text += words[i % words.length] + (i % 7 ? ' ' : '\n');
     const expected = v8(text) as unknown[];
-    cases.forEach((source, i) => expect(m.evaluate(source), source).toBe(expected[i]));
+    for (const [i, source] of cases.entries()) expect(m.evaluate(source), source).toBe(expected[i]);
   });
 
   it('does not hold a conversion across collections, when strings move', () => {
