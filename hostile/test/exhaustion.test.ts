@@ -151,11 +151,10 @@ describe('time', () => {
 });
 
 describe('promise jobs', () => {
-  // DEFECT (membrane, side.ts exportPromise, not fixed here): a settlement the other side refuses
-  // (the guest's budget spent) is dropped for good, so the guest's promise, and any host promise
-  // waiting on it, stays pending forever, even after a refill. Releases in the same spot are
-  // queued for the next flush; settlements should be too, and flushed at the next call.
-  it.skip('a settlement refused while the budget is spent arrives after a refill', async () => {
+  // A settlement the other side refused (the guest's budget spent) used to be dropped for good,
+  // so the guest's promise, and any host promise waiting on it, stayed pending after a refill.
+  // The membrane now keeps it and sends it before the next call.
+  it('a settlement refused while the budget is spent arrives after a refill', async () => {
     let resolve!: (value: string) => void;
     const sandbox = make({
       plugins: [[meteringPlugin, { total: 2_000_000 }]],

@@ -134,6 +134,8 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   const pendingReleases: (readonly [number, number])[] = [];
   // our promises an old host made, to be rejected on the next flush (see adopt)
   const pendingRejections: number[] = [];
+  // settlements the other side refused (its meter spent): sent, in order, before the next call
+  const pendingSettlements: Request[] = [];
   // The collector finalizes proxies by the thousand: their releases go in one message, sent
   // once the cleanup that reported them is over.
   let flushScheduled = false;
@@ -169,6 +171,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   /** Sends a request; returns the reply's value as sent, or throws what the other side threw. */
   function callRaw(request: Request): Encoded {
     checkLive();
+    if (pendingSettlements.length > 0) flushSettlements();
     const reply = send(request);
     if ('err' in reply) throw decode(reply.err);
     return reply.ok;
@@ -209,11 +212,8 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         outcome = 'err';
         encoded = encode(error, 'the settlement');
       }
-      try {
-        send(outcome === 'ok' ? { op: 'settle', id, ok: encoded } : { op: 'settle', id, err: encoded });
-      } catch {
-        // the other side is gone: nobody is left to tell
-      }
+      pendingSettlements.push(outcome === 'ok' ? { op: 'settle', id, ok: encoded } : { op: 'settle', id, err: encoded });
+      flushSettlements();
     };
     promise.then(
       (value) => settle('ok', value),
@@ -638,7 +638,20 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
 
   // A message that could not go (the other side refused the call: a spent meter, say) stays
   // queued for the next flush; once revoked, nobody is left to tell.
+  /** Sends the settlements waiting, oldest first; what the other side refuses waits for the next call. */
+  function flushSettlements(): void {
+    try {
+      while (!revoked && pendingSettlements.length > 0) {
+        send(pendingSettlements[0]!);
+        pendingSettlements.shift();
+      }
+    } catch {
+      // kept for the next call (or lost with the other side, if it is gone)
+    }
+  }
+
   function flushReleases(): void {
+    flushSettlements();
     try {
       while (!revoked && pendingRejections.length > 0) {
         const id = pendingRejections[0]!;
