@@ -31,21 +31,33 @@ extern int32_t xsb_deliver(xsbMachine* m, uint32_t length);
 #define STACK_BUDGET (64 * 1024)
 #define MESSAGE_SIZE 16
 #define REPLY_SIZE 8
+/* Frames of @xsb/channel: u32 payload length, u8 kind, u8 flags, u16 reserved, u32 sequence. */
+#define HEADER_SIZE 12
+enum { KIND_MESSAGE = 1, KIND_REPLY = 3 };
 
 enum { TAG_NUMBER = 4, TAG_STRING = 5 };
 
-static uint8_t gMessage[MESSAGE_SIZE];
+static uint8_t gMessage[HEADER_SIZE + MESSAGE_SIZE];
+static uint8_t gReply[HEADER_SIZE + REPLY_SIZE];
 static uint8_t gCopy[65536];
 
 /* ---------------------------------------------------------------- the glue's imports */
 
-/* As the TS host does: copy the message out, answer a small reply. */
+static void frame(uint8_t* bytes, uint8_t kind, uint32_t size, uint8_t fill)
+{
+	memset(bytes, 0, HEADER_SIZE);
+	memcpy(bytes, &size, 4);
+	bytes[4] = kind;
+	memset(bytes + HEADER_SIZE, fill, size);
+}
+
+/* As the TS host does: copy the frame out, answer with a one-frame reply. */
 int32_t xsb_host_message(uint32_t machine, uint32_t length)
 {
 	uint8_t* scratch = xsb_scratch();
 	memcpy(gCopy, scratch, length);
-	memset(scratch, 0, REPLY_SIZE);
-	return REPLY_SIZE;
+	memcpy(scratch, gReply, sizeof(gReply));
+	return sizeof(gReply);
 }
 
 /* The TS default clock: always 0. */
@@ -163,12 +175,13 @@ int main(int argc, char** argv)
 	status = xsb_connect(m);
 	if (status != 0)
 		fail("connect", status);
-	memset(gMessage, 7, MESSAGE_SIZE);
+	frame(gMessage, KIND_MESSAGE, MESSAGE_SIZE, 'm');
+	frame(gReply, KIND_REPLY, REPLY_SIZE, 'r');
 	t = now_ms();
 	for (i = 0; i < delivers; i++) {
-		memcpy(xsb_scratch(), gMessage, MESSAGE_SIZE);
-		status = xsb_deliver(m, MESSAGE_SIZE);
-		if (status != REPLY_SIZE)
+		memcpy(xsb_scratch(), gMessage, sizeof(gMessage));
+		status = xsb_deliver(m, sizeof(gMessage));
+		if (status != HEADER_SIZE + REPLY_SIZE)
 			fail("deliver", status);
 		memcpy(gCopy, xsb_scratch(), (size_t)status);
 	}

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { HEADER_SIZE, KIND_MESSAGE, KIND_REPLY } from '@xsb/channel';
 import { loadEngine as loadSandboxEngine } from '@xsb/sandbox';
 import { type Engine, Handle, loadEngineSync } from '@xsb/xs-wasm';
 import { newQuickJSWASMModule, RELEASE_SYNC } from 'quickjs-emscripten';
@@ -83,7 +84,14 @@ function nativeRound(): Round {
 }
 
 function wasmRound(engine: Engine): Round {
-  const reply = new Uint8Array(w.REPLY_SIZE);
+  // the host's end of the channel, reduced to what these one-frame messages need
+  const frame = (kind: number, size: number, fill: number) => {
+    const bytes = new Uint8Array(HEADER_SIZE + size).fill(fill, HEADER_SIZE);
+    bytes[0] = size;
+    bytes[4] = kind;
+    return bytes;
+  };
+  const reply = frame(KIND_REPLY, w.REPLY_SIZE, 0x72);
   const machine = engine.createMachine({ onMessage: () => reply });
   let t: number;
   const round = {} as Round;
@@ -101,10 +109,11 @@ function wasmRound(engine: Engine): Round {
     if (!(factory instanceof Handle)) throw new Error('the factory source did not evaluate to a function');
     machine.connect(factory);
     factory.dispose();
-    const message = new Uint8Array(w.MESSAGE_SIZE).fill(7);
+    const message = frame(KIND_MESSAGE, w.MESSAGE_SIZE, 0x6d);
     t = performance.now();
     for (let i = 0; i < w.DELIVERS; i++) {
-      if (machine.deliver(message).length !== w.REPLY_SIZE) throw new Error('the receiver replied with the wrong size');
+      if (machine.deliver(message).length !== HEADER_SIZE + w.REPLY_SIZE)
+        throw new Error('the receiver replied with the wrong size');
     }
     round.deliver = ((performance.now() - t) * 1000) / w.DELIVERS;
 

@@ -7,7 +7,7 @@ export const CREATES = 40;
 export const DELIVERS = 50_000;
 /** Guest → host sends per round. */
 export const SENDS = 50_000;
-/** Bytes of each message; the replies, both ways, are REPLY_SIZE bytes. */
+/** Bytes of each message's text; the replies, both ways, are REPLY_SIZE bytes. Each crosses as one frame of @xsb/channel. */
 export const MESSAGE_SIZE = 16;
 export const REPLY_SIZE = 8;
 
@@ -24,10 +24,10 @@ export const loop = `sum(${LOOP_N})`;
 /** Handed to connect(): keeps send for the send workload, replies to every delivery. */
 export const factory = `(function (send) {
   globalThis.hostSend = send;
-  return function receive(message) { return new ArrayBuffer(${REPLY_SIZE}); };
+  return function receive(message) { return "${'r'.repeat(REPLY_SIZE)}"; };
 })`;
 export const send = `(function () {
-  const message = new ArrayBuffer(${MESSAGE_SIZE});
+  const message = "${'m'.repeat(MESSAGE_SIZE)}";
   for (let i = 0; i < ${SENDS}; i++) hostSend(message);
 })()`;
 

@@ -612,7 +612,7 @@ describe('forged and malformed messages from the guest side', () => {
 // The third column is what the host's next call gets: 2 (the line still works), the class of the
 // error the guest's broken side causes, or 'guest value' (the guest lies about its own values).
 const compromised: readonly (readonly [string, string, number | string])[] = [
-  ['Array.prototype.map', 'Array.prototype.map = function () { return [{ $: "i", p: "Function" }] }', 'SyntaxError'],
+  ['Array.prototype.map', 'Array.prototype.map = function () { return [{ $: "i", p: "Function" }] }', 2],
   ['Object.keys', 'Object.keys = () => ["constructor", "__proto__"]', 2],
   [
     'Map.prototype.get',
@@ -639,11 +639,12 @@ const compromised: readonly (readonly [string, string, number | string])[] = [
     'const P = Proxy; globalThis.Proxy = function (t, handler) { globalThis.stolen = handler; return new P(t, handler) }',
     2,
   ],
-  ['Uint8Array.prototype.set', 'Uint8Array.prototype.set = function () {}', 'SyntaxError'],
+  // the guest's end of the channel is in the engine (C), out of reach of the guest's intrinsics
+  ['Uint8Array.prototype.set', 'Uint8Array.prototype.set = function () {}', 2],
   [
     'DataView.prototype.getUint32 and setUint32',
     'DataView.prototype.getUint32 = () => 0xffffffff; DataView.prototype.setUint32 = () => {}',
-    'GuestError',
+    2,
   ],
   ['Object.is and Number.isSafeInteger', 'Object.is = () => true; Number.isSafeInteger = () => false', 'guest value'],
   [

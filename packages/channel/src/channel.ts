@@ -1,6 +1,6 @@
 // Whole messages over a transport that carries one frame at a time and answers each with one frame.
-// The same code runs in the guest (XS) and in the host (Node.js, browsers): plain ECMAScript,
-// no TextEncoder, no timers, nothing from outside the language.
+// This is the host's end (Node.js, browsers). The guest's end speaks the same protocol in C, in
+// @xsb/xs-wasm's engine (c/xsb.c), where a message costs the guest no interpreted code.
 //
 // The protocol. Each side is a requester (its request()) and a replier (its receive(), which the
 // other side's transport() reaches). An exchange is one request and its reply:
@@ -92,7 +92,7 @@ const q = (value: unknown): string => {
 
 /** A Uint8Array from any realm (a Buffer is one); checked before its bytes are read. */
 const isBytes = (value: unknown): value is Uint8Array =>
-  ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]';
+  value instanceof Uint8Array || (ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]');
 
 const KIND_NAMES: Readonly<Record<number, string>> = Object.freeze({
   [KIND_MESSAGE]: 'MESSAGE',
@@ -125,34 +125,30 @@ type Slot =
 
 const IDLE: Slot = Object.freeze({ phase: 'idle' });
 
-// Copying. XS (as built here) copies TypedArray.prototype.set and .slice element by element, about
-// 25 ns a byte, while ArrayBuffer.prototype.slice is one memcpy. So bytes move with
-// ArrayBuffer.prototype.slice wherever they can, and what must be copied between buffers is
-// copied four bytes per element; in Node.js and browsers both ways are memcpy.
-
-/** Writes all HEADER_SIZE bytes of a header, the reserved ones included (they may hold copied bytes). */
+/** Writes all HEADER_SIZE bytes of a header, the reserved ones included. */
 const writeHeader = (frame: Uint8Array, kind: number, flags: number, sequence: number): Uint8Array => {
-  const view = new DataView(frame.buffer, frame.byteOffset, HEADER_SIZE);
-  view.setUint32(LENGTH_OFFSET, frame.length - HEADER_SIZE, true);
-  view.setUint8(KIND_OFFSET, kind);
-  view.setUint8(FLAGS_OFFSET, flags);
-  view.setUint16(RESERVED_OFFSET, 0, true);
-  view.setUint32(SEQUENCE_OFFSET, sequence, true);
+  const length = frame.length - HEADER_SIZE;
+  frame[LENGTH_OFFSET] = length;
+  frame[LENGTH_OFFSET + 1] = length >>> 8;
+  frame[LENGTH_OFFSET + 2] = length >>> 16;
+  frame[LENGTH_OFFSET + 3] = length >>> 24;
+  frame[KIND_OFFSET] = kind;
+  frame[FLAGS_OFFSET] = flags;
+  frame[RESERVED_OFFSET] = 0;
+  frame[RESERVED_OFFSET + 1] = 0;
+  frame[SEQUENCE_OFFSET] = sequence;
+  frame[SEQUENCE_OFFSET + 1] = sequence >>> 8;
+  frame[SEQUENCE_OFFSET + 2] = sequence >>> 16;
+  frame[SEQUENCE_OFFSET + 3] = sequence >>> 24;
   return frame;
 };
 
+/** The little-endian u32 at `offset`. */
+const u32 = (frame: Uint8Array, offset: number): number =>
+  (frame[offset]! | (frame[offset + 1]! << 8) | (frame[offset + 2]! << 16) | (frame[offset + 3]! << 24)) >>> 0;
+
 /** A frame with no payload (ACK, PULL). */
 const emptyFrame = (kind: number, sequence: number): Uint8Array => writeHeader(new Uint8Array(HEADER_SIZE), kind, 0, sequence);
-
-/** Copies `source` into `target` at `offset` (a different buffer). */
-const copy = (target: Uint8Array, offset: number, source: Uint8Array): void => {
-  const at = target.byteOffset + offset;
-  // Four bytes per element where both sides are 4-byte aligned (payloads are, with frameSize a multiple of 4).
-  const words = at % 4 === 0 && source.byteOffset % 4 === 0 ? source.length >>> 2 : 0;
-  if (words > 0) new Uint32Array(target.buffer, at, words).set(new Uint32Array(source.buffer, source.byteOffset, words));
-  const done = words * 4;
-  if (done < source.length) target.set(source.subarray(done), offset + done);
-};
 
 /** A frame carrying bytes [start, end) of `bytes`, in a buffer of its own. */
 const fragmentFrame = (
@@ -163,20 +159,13 @@ const fragmentFrame = (
   start: number,
   end: number,
 ): Uint8Array => {
-  const from = bytes.byteOffset + start;
-  if (from >= HEADER_SIZE) {
-    // One slice takes the payload with the HEADER_SIZE bytes before it, which writeHeader overwrites.
-    return writeHeader(new Uint8Array(bytes.buffer.slice(from - HEADER_SIZE, bytes.byteOffset + end)), kind, flags, sequence);
-  }
-  // The first fragment of a message that starts its buffer: nothing before it to slice.
   const frame = new Uint8Array(HEADER_SIZE + end - start);
-  copy(frame, HEADER_SIZE, bytes.subarray(start, end));
+  frame.set(bytes.subarray(start, end), HEADER_SIZE);
   return writeHeader(frame, kind, flags, sequence);
 };
 
 /** The payload of a frame, copied: the transport may reuse the frame's memory once we return. */
-const payloadOf = (frame: Uint8Array): Uint8Array =>
-  new Uint8Array(frame.buffer.slice(frame.byteOffset + HEADER_SIZE, frame.byteOffset + frame.length));
+const payloadOf = (frame: Uint8Array): Uint8Array => frame.slice(HEADER_SIZE);
 
 const join = (fragments: Fragments): Uint8Array => {
   const { chunks, size } = fragments;
@@ -184,7 +173,7 @@ const join = (fragments: Fragments): Uint8Array => {
   const whole = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
-    copy(whole, offset, chunk);
+    whole.set(chunk, offset);
     offset += chunk.length;
   }
   return whole;
@@ -233,8 +222,7 @@ export function makeChannel(options: ChannelOptions): Channel {
         `${where}: a frame of ${frame.length} bytes is longer than frameSize (${frameSize}); both channels must use the same frameSize`,
       );
     }
-    const view = new DataView(frame.buffer, frame.byteOffset, HEADER_SIZE);
-    const length = view.getUint32(LENGTH_OFFSET, true);
+    const length = u32(frame, LENGTH_OFFSET);
     if (length !== frame.length - HEADER_SIZE) {
       throw new FrameError(
         `${where}: LENGTH says ${length} bytes of payload but the frame carries ${frame.length - HEADER_SIZE}; the frame was cut short or padded on the way`,
@@ -256,7 +244,7 @@ export function makeChannel(options: ChannelOptions): Channel {
     if (frame[RESERVED_OFFSET] !== 0 || frame[RESERVED_OFFSET + 1] !== 0) {
       throw new FrameError(`${where}: ${name} frame has nonzero reserved bytes (6 and 7); they must be 0`);
     }
-    const sequence = view.getUint32(SEQUENCE_OFFSET, true);
+    const sequence = u32(frame, SEQUENCE_OFFSET);
     if ((kind === KIND_ACK || kind === KIND_PULL) && (length !== 0 || flags !== 0)) {
       throw new FrameError(
         `${where}: ${name} ${sequence} carries ${length} bytes and FLAGS 0x${flags.toString(16)}; ${name} frames carry neither`,
@@ -382,50 +370,4 @@ export function makeChannel(options: ChannelOptions): Channel {
   };
 
   return Object.freeze({ request, receive });
-}
-
-/** makeChannel's options for connectGuest: the transport and handler come from the pump. */
-export type GuestChannelOptions = Omit<ChannelOptions, 'transport' | 'onMessage'>;
-
-export interface GuestConnection {
-  readonly channel: Channel;
-  /** Return this from the factory given to `machine.connect()`: the pump hands it each frame. */
-  readonly receiver: (buffer: ArrayBuffer) => ArrayBuffer;
-}
-
-/** An ArrayBuffer of exactly these bytes; no copy when they fill their buffer, as frames the channel makes do. */
-export const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => {
-  const { buffer } = bytes;
-  if (!(buffer instanceof ArrayBuffer)) return bytes.slice().buffer;
-  if (bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) return buffer;
-  return buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-};
-
-/**
- * The guest's end of a channel over the xs-wasm message pump, inside the factory passed to
- * `machine.connect()`: `(send) => connectGuest(send, onMessage).receiver`. The host's end is
- * `makeChannel({ transport: (f) => machine.deliver(f), onMessage })` with the machine's
- * onMessage set to that channel's receive.
- */
-export function connectGuest(
-  send: (buffer: ArrayBuffer) => ArrayBuffer,
-  onMessage: (message: Uint8Array) => Uint8Array,
-  options: GuestChannelOptions = {},
-): GuestConnection {
-  if (typeof send !== 'function') {
-    throw new ChannelOptionsError([`send must be the pump's function (ArrayBuffer) => ArrayBuffer, got ${q(send)}`]);
-  }
-  const transport = (frame: Uint8Array): Uint8Array => {
-    const answer: unknown = send(toArrayBuffer(frame));
-    if (!(answer instanceof ArrayBuffer)) throw new FrameError(`send() must answer with an ArrayBuffer, got ${q(answer)}`);
-    return new Uint8Array(answer);
-  };
-  const channel = makeChannel({ ...options, transport, onMessage });
-  const receiver = (buffer: ArrayBuffer): ArrayBuffer => {
-    if (!(buffer instanceof ArrayBuffer)) {
-      throw new FrameError(`the pump must hand the receiver an ArrayBuffer, got ${q(buffer)}`);
-    }
-    return toArrayBuffer(channel.receive(new Uint8Array(buffer)));
-  };
-  return Object.freeze({ channel, receiver });
 }

@@ -1,12 +1,4 @@
-export {
-  type Channel,
-  type ChannelOptions,
-  connectGuest,
-  type GuestChannelOptions,
-  type GuestConnection,
-  makeChannel,
-  toArrayBuffer,
-} from './channel.js';
+export { type Channel, type ChannelOptions, makeChannel } from './channel.js';
 export * as errors from './errors.js';
 export { ChannelError, ChannelOptionsError, FrameError, MessageTooLargeError } from './errors.js';
 export {

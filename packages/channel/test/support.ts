@@ -19,16 +19,41 @@ import {
 /** A period that is prime, so no frame or fragment size lines up with it and a shifted fragment shows. */
 export const PERIOD = 65521;
 
-/**
- * Bytes that differ with position and seed. The guest in engine.test.ts computes the same bytes
- * (first period by the formula, the rest copied), so keep the two in step.
- */
+/** Bytes that differ with position and seed (the first period by the formula, the rest copied). */
 export function pattern(length: number, seed = 0): Uint8Array {
   const bytes = new Uint8Array(length);
   const first = Math.min(length, PERIOD);
   for (let i = 0; i < first; i++) bytes[i] = (i * 131 + (i >>> 8) + seed) & 0xff;
   for (let filled = first; filled < length; filled *= 2) bytes.copyWithin(filled, 0, Math.min(filled, length - filled));
   return bytes;
+}
+
+/** Characters in a period of textPattern: ASCII, two- and three-byte ones in turn. */
+export const TEXT_PERIOD = 3 * 1091;
+/** Bytes in that period (6,546): a length no frame's payload lines up with, so fragments split characters. */
+export const TEXT_PERIOD_BYTES = 6 * 1091;
+
+/**
+ * Text of exactly `size` bytes of UTF-8, differing with position and seed; with no surrogates and
+ * no U+0000 it is CESU-8 as well, as the engine's guest end takes it. The guest in engine.test.ts
+ * computes the same text, so keep the two in step.
+ */
+export function textPattern(size: number, seed = 0): string {
+  const units: string[] = [];
+  for (let i = 0; i < TEXT_PERIOD; i++) {
+    const width = i % 3;
+    const unit =
+      width === 0
+        ? 0x21 + ((i * 7 + seed) % 94)
+        : width === 1
+          ? 0xa0 + ((i * 13 + seed) % 0x660)
+          : 0x800 + ((i * 31 + seed) % 0xd000);
+    units.push(String.fromCharCode(unit));
+  }
+  const period = units.join('');
+  const rest = size % TEXT_PERIOD_BYTES;
+  const triples = Math.floor(rest / 6);
+  return period.repeat(Math.floor(size / TEXT_PERIOD_BYTES)) + period.slice(0, 3 * triples) + '~'.repeat(rest - 6 * triples);
 }
 
 export const reverse = (bytes: Uint8Array): Uint8Array => bytes.slice().reverse();

@@ -79,6 +79,8 @@ const WELL_KNOWN_SYMBOLS: readonly string[] = [
   'unscopables',
 ];
 const symbolStatics = Symbol as unknown as Record<string, symbol>;
+/** Paths of the first arguments, for error messages, made once: a call should not build strings it may never show. */
+const ARG_PATHS: readonly string[] = Array.from({ length: 8 }, (_, i) => `args[${i}]`);
 
 /** Constructors of the binary data that crosses by copy. */
 const VIEWS: Readonly<Record<string, new (buffer: ArrayBuffer) => ArrayBufferView>> = {
@@ -281,7 +283,11 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       : { $: 'e', n: errorName, m: message, s: stack };
   }
 
-  const encodeArgs = (args: readonly unknown[]): Encoded[] => args.map((arg, i) => encode(arg, `args[${i}]`));
+  function encodeArgs(args: readonly unknown[]): Encoded[] {
+    const encoded = new Array<Encoded>(args.length);
+    for (let i = 0; i < args.length; i++) encoded[i] = encode(args[i], ARG_PATHS[i] ?? `args[${i}]`);
+    return encoded;
+  }
 
   // ---------------------------------------------------------------- decoding
 
@@ -331,6 +337,13 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       default:
         throw new ProtocolError(`unknown value ${JSON.stringify(encoded)}`);
     }
+  }
+
+  function decodeArgs(args: readonly Encoded[]): unknown[] {
+    if (!Array.isArray(args)) throw new TypeError('the arguments of a call must be an array');
+    const decoded = new Array<unknown>(args.length);
+    for (let i = 0; i < args.length; i++) decoded[i] = decode(args[i]!);
+    return decoded;
   }
 
   function decodeError(encoded: { readonly n: string; readonly m: string; readonly s: string; readonly c?: Encoded }): Error {
@@ -544,7 +557,19 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   // ---------------------------------------------------------------- requests from the other side
 
   function perform(request: Request): unknown {
+    // calls and reads first: the guest tests the cases in order
     switch (request.op) {
+      case 'apply': {
+        const target = request.t;
+        // by name: the host may call any of the guest's intrinsics (see decode), the guest only
+        // the host's methods that must run where their receiver lives
+        const fn =
+          target !== null && typeof target === 'object' && target.$ === 'i' && (name === 'wet' || isSlotMethod(target.p))
+            ? intrinsics.byPath(target.p)
+            : local(target);
+        if (typeof fn !== 'function') throw new TypeError('the target of a call is not a function');
+        return Reflect.apply(fn, decode(request.self), decodeArgs(request.args));
+      }
       case 'get':
         return Reflect.get(local(request.t), decodeKey(request.k));
       case 'set':
@@ -567,21 +592,10 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         return Reflect.defineProperty(local(request.t), decodeKey(request.k), decodeDescriptor(request.d));
       case 'proto':
         return Reflect.getPrototypeOf(local(request.t));
-      case 'apply': {
-        const target = request.t;
-        // by name: the host may call any of the guest's intrinsics (see decode), the guest only
-        // the host's methods that must run where their receiver lives
-        const fn =
-          target !== null && typeof target === 'object' && target.$ === 'i' && (name === 'wet' || isSlotMethod(target.p))
-            ? intrinsics.byPath(target.p)
-            : local(target);
-        if (typeof fn !== 'function') throw new TypeError('the target of a call is not a function');
-        return Reflect.apply(fn, decode(request.self), request.args.map(decode));
-      }
       case 'construct': {
         const fn = local(request.t);
         if (typeof fn !== 'function') throw new TypeError('the target of new is not a constructor');
-        return Reflect.construct(fn, request.args.map(decode));
+        return Reflect.construct(fn, decodeArgs(request.args));
       }
       case 'settle': {
         if (orphaned.delete(request.id)) return undefined;
@@ -616,6 +630,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   }
 
   function encodeResult(request: Request, result: unknown): Encoded {
+    if (request.op === 'apply' || request.op === 'get') return encode(result, 'the result');
     if (request.op === 'keys') return (result as (string | symbol)[]).map(encodeKey) as unknown as Encoded;
     if (request.op === 'describe') {
       return result === undefined ? { $: 'u' } : (encodeDescriptor(result as PropertyDescriptor) as unknown as Encoded);

@@ -1,15 +1,11 @@
 // The guest's side, bundled (scripts/build-wet.mjs) into a script every machine evaluates at
 // creation, so it is part of every snapshot. `connectWet` is the factory given to connect().
-import { connectGuest, toArrayBuffer } from '@xsb/channel';
 import { collectIntrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
 import { type MembraneStats, makeMembraneSide } from './side.js';
 
-/** What the pump gives the guest's side (see @xsb/xs-wasm's Machine.connect). */
+/** What the pump gives the guest's side besides send (see @xsb/xs-wasm's Machine.connect). */
 interface Codec {
-  /** XS has no TextEncoder. */
-  encode(text: string): ArrayBuffer;
-  decode(bytes: ArrayBuffer): string;
   setModuleHook(hook: (op: 'resolve' | 'load', specifier: string, referrer?: string) => string): void;
   importNow(specifier: string): unknown;
   /** Runs a script in the global scope, where its let, const and class stay for later scripts. */
@@ -26,15 +22,16 @@ interface CommonJsModule {
   exports: unknown;
 }
 
-export function connectWet(send: (buffer: ArrayBuffer) => ArrayBuffer, codec: Codec): (buffer: ArrayBuffer) => ArrayBuffer {
+/**
+ * The pump (the guest's end of the channel, in the engine) hands the receiver this returns each
+ * whole message from the host as a string and sends its reply; `send` does the same the other way.
+ */
+export function connectWet(send: (message: string) => string, codec: Codec): (message: string) => string {
   // captured now: guest code may replace the globals later
   // biome-ignore lint/security/noGlobalEval: evaluating the host's scripts in the guest is the point
   const indirectEval = globalThis.eval;
   const { parse, stringify } = JSON;
   const global = globalThis;
-
-  const toBytes = (value: unknown): Uint8Array => new Uint8Array(codec.encode(stringify(value)));
-  const fromBytes = (bytes: Uint8Array): unknown => parse(codec.decode(toArrayBuffer(bytes)));
 
   // guest values the host keeps by name: after a restore they are how it finds them again
   const roots = new Map<string, unknown>();
@@ -110,9 +107,8 @@ export function connectWet(send: (buffer: ArrayBuffer) => ArrayBuffer, codec: Co
   const side = makeMembraneSide({
     name: 'wet',
     intrinsics: collectIntrinsics(global),
-    send: (request: Request): Reply => fromBytes(connection.channel.request(toBytes(request))) as Reply,
+    send: (request: Request): Reply => parse(send(stringify(request))) as Reply,
     wellKnown: { controlChannel, globalThis: global },
   });
-  const connection = connectGuest(send, (bytes) => toBytes(side.receive(fromBytes(bytes) as Request)));
-  return connection.receiver;
+  return (message) => stringify(side.receive(parse(message) as Request));
 }

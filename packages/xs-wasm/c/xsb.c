@@ -67,11 +67,27 @@ enum {
 	XSB_TAG_HANDLE = 7,        /* u32 handle id, u8 kind */
 	XSB_TAG_STRING_HEAP = 8,   /* u32 address, u32 length: the embedder reads then calls xsb_free */
 };
+/* The frames of @xsb/channel (its layout.ts and channel.ts): the guest's end is here, in C. */
+enum {
+	XSB_HEADER_SIZE = 12,      /* u32 LENGTH of payload, u8 KIND, u8 FLAGS, u16 reserved (0), u32 SEQUENCE */
+	XSB_FRAME_MESSAGE = 1,
+	XSB_FRAME_ACK = 2,
+	XSB_FRAME_REPLY = 3,
+	XSB_FRAME_PULL = 4,
+	XSB_FLAG_CONTINUES = 1,
+	XSB_MAX_MESSAGE_SIZE = 67108864,  /* the channel's default maxMessageSize, 64 MiB */
+};
+#define XSB_MAX_PAYLOAD (XSB_SCRATCH_SIZE - XSB_HEADER_SIZE)
+enum { XSB_SLOT_IDLE, XSB_SLOT_COLLECTING, XSB_SLOT_REPLYING };
+
 enum {
 	XSB_KIND_OBJECT = 0,
 	XSB_KIND_FUNCTION = 1,
 	XSB_KIND_SYMBOL = 2,
 };
+
+/* Bytes in the C heap, counted against the machine's memory limit. */
+typedef struct { uint8_t* data; uint32_t size; uint32_t capacity; } xsbBytes;
 
 typedef struct xsbMachineRecord xsbMachine;
 struct xsbMachineRecord {
@@ -95,6 +111,11 @@ struct xsbMachineRecord {
 	int runningJobs;           /* the job checkpoint is running; the scratch holds the call's result */
 	int scratchSaved;          /* a job has sent, so the result waits in savedScratch */
 	uint8_t* savedScratch;     /* allocated the first time a job sends, kept until dispose */
+	int slot;                  /* XSB_SLOT_*: what the guest's end of the channel holds (see below) */
+	uint32_t slotNext;         /* the SEQUENCE expected next in that slot */
+	xsbBytes incoming;         /* a host's message, collected fragment by fragment */
+	xsbBytes outgoing;         /* the guest's reply, handed out fragment by fragment */
+	xsbBytes answer;           /* the host's reply to the guest's send, collected */
 };
 
 XSB_IMPORT int32_t xsb_host_message(uint32_t machine, uint32_t length);
@@ -110,16 +131,14 @@ static char* gStackLimit = NULL;
 static uint32_t gStackBudget = 256 * 1024;
 
 static void xsb_send(txMachine* the);
-static void xsb_encode(txMachine* the);
-static void xsb_decode(txMachine* the);
 static void xsb_set_module_hook(txMachine* the);
 static void xsb_import_now(txMachine* the);
 static void xsb_evaluate_script(txMachine* the);
 int32_t xsb_machine_dispose(xsbMachine* m);
+static void xsb_bytes_free(xsbMachine* m, xsbBytes* bytes);
 
 /* Host functions a snapshot may refer to, in a fixed order: append only. */
-static txCallback gCallbacks[] = { xsb_send, xsb_encode, xsb_decode, xsb_set_module_hook, xsb_import_now,
-	xsb_evaluate_script };
+static txCallback gCallbacks[] = { xsb_send, xsb_set_module_hook, xsb_import_now, xsb_evaluate_script };
 
 /* The root array's slots. */
 enum { XSB_ROOT_RECEIVER, XSB_ROOT_HANDLES, XSB_ROOT_FREE_IDS, XSB_ROOT_MODULE_HOOK, XSB_ROOT_LENGTH };
@@ -585,6 +604,9 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 		   grew for the machine's life, kept every WeakRef target, and made each new WeakRef O(n). */
 		if (mxDuringJobs.kind == XS_REFERENCE_KIND && !m->deadStatus)
 			mxDuringJobs.value.reference->next = C_NULL;
+		/* an abort unwinds past send()'s own cleanup */
+		if (m->answer.data)
+			xsb_bytes_free(m, &m->answer);
 		m->meterUsed += (double)(the->meterIndex - m->meterMark);
 		m->meterTotal += m->meterUsed;
 		fxEndMetering(the);
@@ -595,39 +617,186 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 	return status;
 }
 
-/* ---------------------------------------------------------------- the message pump */
+/* ---------------------------------------------------------------- the guest's end of the channel */
 
-static void xsb_send(txMachine* the)
+/* The host speaks @xsb/channel's protocol (channel.ts there says why it is as it is) through
+   deliver() and the machine's onMessage; the guest's end of it is here, so that a guest handles a
+   message in a few dozen bytecodes rather than the several hundred of a channel in JavaScript.
+   The guest sees whole messages as strings: the receiver connect() keeps gets each and returns
+   its reply, and send(string) returns the host's. Messages are text (JSON on the membrane): bytes
+   that are not UTF-8 or CESU-8, or hold a NUL, are refused rather than cut short. Errors are
+   thrown as the guest's own Errors named as @xsb/channel names them. */
+
+static void xsb_throw_named(txMachine* the, txSlot* temp, const char* name, const char* format, ...)
 {
-	xsbMachine* m = the->xsb;
-	uint32_t length;
-	int32_t reply;
-	if ((xsToInteger(xsArgc) < 1) || !xsIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
-		mxTypeError("send expects an ArrayBuffer");
-	length = (uint32_t)xsGetArrayBufferLength(xsArg(0));
-	if (length > XSB_SCRATCH_SIZE)
-		mxRangeError("message of %u bytes exceeds the %u-byte scratch region", length, XSB_SCRATCH_SIZE);
-	xsb_protect_result(the, m);
-	c_memcpy(gScratch, xsToArrayBuffer(xsArg(0)), length);
-	reply = xsb_host_message(m->id, length);
-	if (m->abortStatus)
-		fxAbort(the, m->abortStatus); /* a nested entry ran out of meter or memory: keep unwinding */
-	if (reply < 0) {
-		/* the host's handler failed; the scratch holds its message as a string value */
-		xsVars(XSB_VARS);
-		xsb_read_value(the, m, 0, &xsVar(0));
-		mxUnknownError("host: %s", xsToString(xsVar(0)));
+	char message[384];
+	c_va_list arguments;
+	c_va_start(arguments, format);
+	vsnprintf(message, sizeof(message), format, arguments);
+	c_va_end(arguments);
+	/* the realm's own Error, not whatever the guest left in globalThis.Error */
+	mxPush(mxErrorConstructor);
+	mxNew();
+	mxPushStringC(message);
+	mxRunCount(1);
+	mxPullSlot(temp);
+	xsDefine(*temp, xsID("name"), xsString(name), xsDontEnum);
+	xsThrow(*temp);
+}
+#define xsbFrameError(...) xsb_throw_named(the, xsbTemp(0), "FrameError", __VA_ARGS__)
+#define xsbTooLarge(...) xsb_throw_named(the, xsbTemp(0), "MessageTooLargeError", __VA_ARGS__)
+
+static const char* const gFrameNames[] = { "KIND 0", "MESSAGE", "ACK", "REPLY", "PULL" };
+
+typedef struct { uint32_t length; uint8_t kind; uint8_t flags; uint32_t sequence; } xsbHeader;
+
+static uint32_t xsb_write_header(uint8_t kind, uint8_t flags, uint32_t sequence, uint32_t length)
+{
+	xsb_write_u32(0, length);
+	gScratch[4] = kind;
+	gScratch[5] = flags;
+	gScratch[6] = gScratch[7] = 0;
+	xsb_write_u32(8, sequence);
+	return XSB_HEADER_SIZE + length;
+}
+
+/* Reads and checks the header of a frame of `length` bytes in the scratch; `where` names the
+   direction for the error. */
+static xsbHeader xsb_read_header(txMachine* the, uint32_t length, const char* where)
+{
+	xsbHeader header;
+	const char* name;
+	if (length < XSB_HEADER_SIZE)
+		xsbFrameError("%s: a frame of %u bytes is shorter than the %u-byte header", where, length, XSB_HEADER_SIZE);
+	header.length = xsb_read_u32(0);
+	header.kind = gScratch[4];
+	header.flags = gScratch[5];
+	header.sequence = xsb_read_u32(8);
+	if (header.length != length - XSB_HEADER_SIZE)
+		xsbFrameError("%s: LENGTH says %u bytes of payload but the frame carries %u", where, header.length, length - XSB_HEADER_SIZE);
+	if (header.kind < XSB_FRAME_MESSAGE || header.kind > XSB_FRAME_PULL)
+		xsbFrameError("%s: unknown KIND %u; is the other end a channel?", where, header.kind);
+	name = gFrameNames[header.kind];
+	if (header.flags & ~XSB_FLAG_CONTINUES)
+		xsbFrameError("%s: %s frame has unknown FLAGS 0x%x; only FLAG_CONTINUES (0x1) is defined", where, name, header.flags);
+	if (gScratch[6] || gScratch[7])
+		xsbFrameError("%s: %s frame has nonzero reserved bytes (6 and 7); they must be 0", where, name);
+	if ((header.kind == XSB_FRAME_ACK || header.kind == XSB_FRAME_PULL) && (header.length || header.flags))
+		xsbFrameError("%s: %s %u carries %u bytes and FLAGS 0x%x; %s frames carry neither", where, name, header.sequence, header.length, header.flags, name);
+	if ((header.flags & XSB_FLAG_CONTINUES) && header.length != XSB_MAX_PAYLOAD)
+		xsbFrameError("%s: %s fragment %u carries %u bytes with FLAG_CONTINUES, but every fragment but the last must be full (%u bytes)", where, name, header.sequence, header.length, XSB_MAX_PAYLOAD);
+	return header;
+}
+
+static void xsb_bytes_free(xsbMachine* m, xsbBytes* bytes)
+{
+	m->allocated -= bytes->capacity;
+	free(bytes->data);
+	bytes->data = NULL;
+	bytes->size = bytes->capacity = 0;
+}
+
+/* Appends to bytes, within the message size and the machine's memory limit. */
+static void xsb_bytes_append(txMachine* the, xsbMachine* m, xsbBytes* bytes, const uint8_t* data, uint32_t length, const char* what)
+{
+	uint32_t size = bytes->size + length;
+	if (size > XSB_MAX_MESSAGE_SIZE || size < bytes->size) {
+		xsb_bytes_free(m, bytes);
+		xsbTooLarge("%s is %u bytes (so far), more than maxMessageSize (%u bytes)", what, size, XSB_MAX_MESSAGE_SIZE);
 	}
-	if ((uint32_t)reply > XSB_SCRATCH_SIZE)
-		mxRangeError("host reply of %d bytes exceeds the scratch region", reply);
-	xsResult = xsArrayBuffer(gScratch, reply);
+	if (size > bytes->capacity) {
+		uint32_t capacity = bytes->capacity ? bytes->capacity : XSB_MAX_PAYLOAD;
+		uint8_t* data2;
+		while (capacity < size)
+			capacity = (capacity > XSB_MAX_MESSAGE_SIZE / 2) ? XSB_MAX_MESSAGE_SIZE : capacity * 2;
+		if (m->memoryLimit && m->allocated - bytes->capacity + capacity > m->memoryLimit)
+			data2 = NULL;
+		else
+			data2 = realloc(bytes->data, capacity);
+		if (!data2) {
+			xsb_bytes_free(m, bytes);
+			xsbTooLarge("%s of %u bytes (so far) does not fit in the machine's memory limit", what, size);
+		}
+		m->allocated += capacity - bytes->capacity;
+		bytes->data = data2;
+		bytes->capacity = capacity;
+	}
+	c_memcpy(bytes->data + bytes->size, data, length);
+	bytes->size = size;
+}
+
+/* The length of the longest well-formed prefix of CESU-8 as XS keeps strings: UTF-8 but for
+   surrogates, three bytes each, and U+0000 as C0 80. No NUL byte, which would end the string,
+   and no four-byte sequence, which XS would take as one unit where JavaScript has two. */
+static uint32_t xsb_text_prefix(const uint8_t* p, uint32_t length)
+{
+	uint32_t i = 0;
+	while (i < length) {
+		uint8_t c = p[i];
+		uint32_t more;
+		uint8_t low = 0x80, high = 0xBF;
+		if (c >= 0x01 && c <= 0x7F) { i++; continue; }
+		if (c == 0xC0) {
+			if (length - i < 2 || p[i + 1] != 0x80)
+				return i;
+			i += 2;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) more = 1;
+		else if (c >= 0xE0 && c <= 0xEF) { more = 2; if (c == 0xE0) low = 0xA0; }
+		else return i;
+		if (more >= length - i)
+			return i;
+		if (p[i + 1] < low || p[i + 1] > high)
+			return i;
+		for (uint32_t k = 2; k <= more; k++)
+			if ((p[i + k] & 0xC0) != 0x80)
+				return i;
+		i += more + 1;
+	}
+	return i;
+}
+
+/* The message in these bytes, as a guest string. */
+static void xsb_text(txMachine* the, txSlot* result, const uint8_t* bytes, uint32_t length, const char* what)
+{
+	uint32_t good = xsb_text_prefix(bytes, length);
+	if (good < length)
+		mxTypeError("%s is not text: byte %u (0x%02x) is %s", what, good, bytes[good], bytes[good] ? "not UTF-8 or CESU-8" : "NUL");
+	fxStringBuffer(the, result, NULL, (txSize)length);
+	/* allocating may have moved nothing we read: the bytes are outside the XS heap */
+	c_memcpy(result->value.string, bytes, length);
+	result->value.string[length] = 0;
+}
+
+/* Writes fragment `sequence` of the reply in `m->outgoing` (or of `bytes`, for fragment 0). */
+static uint32_t xsb_reply_fragment(xsbMachine* m, const uint8_t* bytes, uint32_t length, uint32_t sequence)
+{
+	uint32_t start = sequence * XSB_MAX_PAYLOAD;
+	uint32_t end = (length - start > XSB_MAX_PAYLOAD) ? start + XSB_MAX_PAYLOAD : length;
+	int more = end < length;
+	c_memcpy(gScratch + XSB_HEADER_SIZE, bytes + start, end - start);
+	if (more) {
+		m->slot = XSB_SLOT_REPLYING;
+		m->slotNext = sequence + 1;
+	}
+	else {
+		m->slot = XSB_SLOT_IDLE;
+		if (m->outgoing.data)
+			xsb_bytes_free(m, &m->outgoing);
+	}
+	return xsb_write_header(XSB_FRAME_REPLY, more ? XSB_FLAG_CONTINUES : 0, sequence, end - start);
 }
 
 typedef struct { uint32_t length; int32_t reply; } xsbDelivery;
 
+/* A frame from the host: MESSAGE fragments are acknowledged until the last, which the receiver
+   answers; PULLs hand out the rest of its reply. */
 static void xsb_deliver_body(txMachine* the, xsbMachine* m, void* data)
 {
 	xsbDelivery* delivery = data;
+	xsbHeader header;
+	txString reply;
 	uint32_t length;
 	xsVars(XSB_VARS);
 	xsVar(0) = xsGetIndex(*xsb_root(m), XSB_ROOT_RECEIVER);
@@ -635,42 +804,145 @@ static void xsb_deliver_body(txMachine* the, xsbMachine* m, void* data)
 		delivery->reply = XSB_NO_PORT;
 		return;
 	}
-	xsVar(1) = xsArrayBuffer(gScratch, (txInteger)delivery->length);
-	xsVar(1) = xsCallFunction1(xsVar(0), xsUndefined, xsVar(1));
-	if (!xsIsInstanceOf(xsVar(1), xsArrayBufferPrototype))
-		mxTypeError("the receiver must return an ArrayBuffer");
-	length = (uint32_t)xsGetArrayBufferLength(xsVar(1));
-	if (length > XSB_SCRATCH_SIZE) {
-		delivery->reply = XSB_TOO_LARGE;
+	{
+		/* whatever goes wrong ends the exchange this frame belonged to */
+		int slot = m->slot;
+		m->slot = XSB_SLOT_IDLE;
+		header = xsb_read_header(the, delivery->length, "receive()");
+		m->slot = slot;
+	}
+	if (header.kind == XSB_FRAME_PULL) {
+		if (m->slot != XSB_SLOT_REPLYING || header.sequence != m->slotNext) {
+			m->slot = XSB_SLOT_IDLE;
+			xsbFrameError("receive(): PULL %u arrived with no reply fragment %u pending", header.sequence, header.sequence);
+		}
+		delivery->reply = (int32_t)xsb_reply_fragment(m, m->outgoing.data, m->outgoing.size, header.sequence);
 		return;
 	}
-	c_memcpy(gScratch, xsToArrayBuffer(xsVar(1)), length);
-	delivery->reply = (int32_t)length;
+	if (header.kind != XSB_FRAME_MESSAGE) {
+		m->slot = XSB_SLOT_IDLE;
+		xsbFrameError("receive(): %s %u arrived, but %s frames only answer frames; are the ends wired the wrong way round?",
+			gFrameNames[header.kind], header.sequence, gFrameNames[header.kind]);
+	}
+	if (header.sequence == 0) {
+		/* a new exchange; whatever an abandoned one left is dropped */
+		if (m->outgoing.data)
+			xsb_bytes_free(m, &m->outgoing);
+		m->incoming.size = 0;
+		m->slot = XSB_SLOT_COLLECTING;
+		m->slotNext = 0;
+	}
+	else if (m->slot != XSB_SLOT_COLLECTING || header.sequence != m->slotNext) {
+		m->slot = XSB_SLOT_IDLE;
+		xsbFrameError("receive(): MESSAGE fragment %u arrived out of order", header.sequence);
+	}
+	if (header.sequence == 0 && !(header.flags & XSB_FLAG_CONTINUES)) {
+		/* a message in one frame, the usual case: no copy but into the string */
+		m->slot = XSB_SLOT_IDLE;
+		xsb_text(the, &xsVar(1), gScratch + XSB_HEADER_SIZE, header.length, "a message from the host");
+	}
+	else {
+		/* idle unless the fragment is taken: a message too large ends its exchange */
+		m->slot = XSB_SLOT_IDLE;
+		xsb_bytes_append(the, m, &m->incoming, gScratch + XSB_HEADER_SIZE, header.length, "an incoming message");
+		if (header.flags & XSB_FLAG_CONTINUES) {
+			m->slot = XSB_SLOT_COLLECTING;
+			m->slotNext = header.sequence + 1;
+			delivery->reply = (int32_t)xsb_write_header(XSB_FRAME_ACK, 0, header.sequence, 0);
+			return;
+		}
+		/* the slot now belongs to exchanges nested in the receiver; this one lives on the stack */
+		xsb_text(the, &xsVar(1), m->incoming.data, m->incoming.size, "a message from the host");
+		xsb_bytes_free(m, &m->incoming);
+	}
+	xsVar(1) = xsCallFunction1(xsVar(0), xsUndefined, xsVar(1));
+	if (!mxIsStringPrimitive(&xsVar(1)))
+		mxTypeError("the receiver must return a string (the reply)");
+	reply = xsToString(xsVar(1));
+	length = (uint32_t)c_strlen(reply);
+	if (length > XSB_MAX_MESSAGE_SIZE)
+		xsbTooLarge("the reply the receiver returned is %u bytes, more than maxMessageSize (%u bytes)", length, XSB_MAX_MESSAGE_SIZE);
+	if (length > XSB_MAX_PAYLOAD) {
+		/* kept outside the heap: the collector may move the string before the last PULL; what a
+		   nested exchange left unpulled there is dropped, as a new exchange drops it */
+		m->outgoing.size = 0;
+		xsb_bytes_append(the, m, &m->outgoing, (const uint8_t*)xsToString(xsVar(1)), length, "the reply");
+		delivery->reply = (int32_t)xsb_reply_fragment(m, m->outgoing.data, length, 0);
+	}
+	else
+		delivery->reply = (int32_t)xsb_reply_fragment(m, (const uint8_t*)reply, length, 0);
 }
 
-/* codec.encode(string): the string's bytes as XS keeps them (CESU-8), in a new ArrayBuffer. */
-static void xsb_encode(txMachine* the)
+/* Hands the frame in the scratch to the host; returns the length of the host's answer, there. */
+static uint32_t xsb_exchange(txMachine* the, xsbMachine* m, uint32_t length, uint8_t kind, uint32_t sequence)
 {
-	txInteger length;
+	int32_t answer = xsb_host_message(m->id, length);
+	xsbHeader header;
+	if (m->abortStatus)
+		fxAbort(the, m->abortStatus); /* a nested entry ran out of meter or memory: keep unwinding */
+	if (answer < 0) {
+		/* the host's handler failed; the scratch holds its message as a string value */
+		xsb_read_value(the, m, 0, xsbTemp(1));
+		mxUnknownError("host: %s", xsToString(*xsbTemp(1)));
+	}
+	if ((uint32_t)answer > XSB_SCRATCH_SIZE)
+		mxRangeError("host answer of %d bytes exceeds the scratch region", answer);
+	header = xsb_read_header(the, (uint32_t)answer, "transport()");
+	if (header.kind != kind || header.sequence != sequence)
+		xsbFrameError("transport() answered with %s %u where %s %u was expected; frames must come in order",
+			gFrameNames[header.kind], header.sequence, gFrameNames[kind], sequence);
+	return (uint32_t)answer;
+}
+
+/* send(string): the host's reply, as a string. */
+static void xsb_send(txMachine* the)
+{
+	xsbMachine* m = the->xsb;
+	uint32_t length, count, sequence, answered = 0;
+	xsbHeader header;
+	xsVars(XSB_VARS);
 	if ((xsToInteger(xsArgc) < 1) || !mxIsStringPrimitive(&xsArg(0)))
-		mxTypeError("encode expects a string");
-	length = (txInteger)c_strlen(xsToString(xsArg(0)));
-	/* allocating may move the string's chunk: copy only once the buffer exists */
-	fxArrayBuffer(the, &xsResult, NULL, length, -1);
-	c_memcpy(fxToArrayBuffer(the, &xsResult), xsToString(xsArg(0)), length);
-}
-
-/* codec.decode(arrayBuffer): the string those bytes (CESU-8 or UTF-8) spell. */
-static void xsb_decode(txMachine* the)
-{
-	txInteger length;
-	if ((xsToInteger(xsArgc) < 1) || !xsIsInstanceOf(xsArg(0), xsArrayBufferPrototype))
-		mxTypeError("decode expects an ArrayBuffer");
-	length = xsGetArrayBufferLength(xsArg(0));
-	/* allocating may move the buffer's chunk: copy only once the string exists */
-	fxStringBuffer(the, &xsResult, NULL, length);
-	c_memcpy(xsResult.value.string, xsToArrayBuffer(xsArg(0)), length);
-	xsResult.value.string[length] = 0;
+		mxTypeError("send expects a string (the message)");
+	length = (uint32_t)c_strlen(xsToString(xsArg(0)));
+	if (length > XSB_MAX_MESSAGE_SIZE)
+		xsbTooLarge("a message is %u bytes, more than maxMessageSize (%u bytes)", length, XSB_MAX_MESSAGE_SIZE);
+	count = length ? (length + XSB_MAX_PAYLOAD - 1) / XSB_MAX_PAYLOAD : 1;
+	xsb_protect_result(the, m);
+	for (sequence = 0; sequence < count; sequence++) {
+		uint32_t start = sequence * XSB_MAX_PAYLOAD;
+		uint32_t size = (length - start > XSB_MAX_PAYLOAD) ? XSB_MAX_PAYLOAD : length - start;
+		int last = sequence == count - 1;
+		/* read the string again each time: the host's handler may have run guest code that moved it */
+		c_memcpy(gScratch + XSB_HEADER_SIZE, xsToString(xsArg(0)) + start, size);
+		xsb_write_header(XSB_FRAME_MESSAGE, last ? 0 : XSB_FLAG_CONTINUES, sequence, size);
+		answered = xsb_exchange(the, m, XSB_HEADER_SIZE + size, last ? XSB_FRAME_REPLY : XSB_FRAME_ACK, last ? 0 : sequence);
+	}
+	header = xsb_read_header(the, answered, "transport()");
+	if (!(header.flags & XSB_FLAG_CONTINUES)) {
+		xsb_text(the, &xsResult, gScratch + XSB_HEADER_SIZE, header.length, "the host's reply");
+		return;
+	}
+	/* Only a host that delivers while answering a PULL can nest one collection in another: the
+	   guest's end refuses that rather than mix the two replies. */
+	if (m->answer.size)
+		xsbFrameError("transport(): a reply was being collected when another began; the host must not deliver while it answers a PULL");
+	{
+		mxTry(the) {
+			for (sequence = 1;; sequence++) {
+				xsb_bytes_append(the, m, &m->answer, gScratch + XSB_HEADER_SIZE, header.length, "a reply");
+				if (!(header.flags & XSB_FLAG_CONTINUES))
+					break;
+				answered = xsb_exchange(the, m, xsb_write_header(XSB_FRAME_PULL, 0, sequence, 0), XSB_FRAME_REPLY, sequence);
+				header = xsb_read_header(the, answered, "transport()");
+			}
+			xsb_text(the, &xsResult, m->answer.data, m->answer.size, "the host's reply");
+		}
+		mxCatch(the) {
+			xsb_bytes_free(m, &m->answer);
+			fxJump(the);
+		}
+	}
+	xsb_bytes_free(m, &m->answer);
 }
 
 static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
@@ -679,12 +951,7 @@ static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
 	xsb_read_value(the, m, 0, &xsVar(0));
 	if (!xsIsCallable(xsVar(0)))
 		mxTypeError("connect expects a function that takes send and returns a receiver");
-	/* the codec turns strings to bytes and back at native speed: XS has no TextEncoder */
 	xsVar(2) = xsNewObject();
-	xsVar(3) = xsNewHostFunction(xsb_encode, 1);
-	xsDefine(xsVar(2), xsID("encode"), xsVar(3), xsDontEnum);
-	xsVar(3) = xsNewHostFunction(xsb_decode, 1);
-	xsDefine(xsVar(2), xsID("decode"), xsVar(3), xsDontEnum);
 	xsVar(3) = xsNewHostFunction(xsb_set_module_hook, 1);
 	xsDefine(xsVar(2), xsID("setModuleHook"), xsVar(3), xsDontEnum);
 	xsVar(3) = xsNewHostFunction(xsb_import_now, 1);
@@ -1048,6 +1315,9 @@ XSB_API int32_t xsb_machine_dispose(xsbMachine* m)
 	m->the->stackBottom = m->stackFloor;
 	fxDeleteMachine(m->the);
 	free(m->savedScratch);
+	free(m->incoming.data);
+	free(m->outgoing.data);
+	free(m->answer.data);
 	free(m);
 	return XSB_OK;
 }
@@ -1164,8 +1434,6 @@ XSB_API int32_t xsb_deliver(xsbMachine* m, uint32_t length)
 	return status == XSB_OK ? delivery.reply : status;
 }
 
-/* Writes an XS snapshot of an idle machine; on success the scratch holds its address and length
-   (u32 each) and the embedder frees the address once it has copied the bytes. */
 static void xsb_nothing_body(txMachine* the, xsbMachine* m, void* data)
 {
 }
@@ -1184,7 +1452,10 @@ static void xsb_end_snapshot_job(xsbMachine* m)
 	m->meterTotal = total;
 }
 
-XSB_API int32_t xsb_snapshot(xsbMachine* m)
+/* Writes an XS snapshot of an idle machine; on success the scratch holds its address and length
+   (u32 each) and the embedder frees the address once it has copied the bytes. A tight snapshot
+   restores into a heap sized to the live one (patches/0011). */
+XSB_API int32_t xsb_snapshot(xsbMachine* m, uint32_t tight)
 {
 	xsbBuffer buffer = { NULL, 0, 0 };
 	txSnapshot snapshot;
@@ -1195,6 +1466,7 @@ XSB_API int32_t xsb_snapshot(xsbMachine* m)
 	if (m->deadStatus)
 		return XSB_DEAD;
 	xsb_snapshot_init(&snapshot, &buffer);
+	snapshot.tight = (int)tight;
 	/* the reserve is not part of the machine's state: write the stack as it was allocated */
 	the->stackBottom = m->stackFloor;
 	written = fxWriteSnapshot(the, &snapshot);

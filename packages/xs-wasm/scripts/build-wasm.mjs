@@ -8,10 +8,15 @@ import { basename, join } from 'node:path';
 import { buildId, defines, headers, includes, pkg, sources } from './xs-config.mjs';
 
 const env = { ...process.env, NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs' };
-const compileFlags = ['-O2', '-fno-common', '-Wno-everything'];
+// setjmp/longjmp as wasm exceptions: the default (JavaScript) lowering sends every call made
+// inside a function that calls setjmp (XS's mxTry) through a JS wrapper, which took 40% of a
+// small JSON.stringify (bench/NOTES.md).
+const longjmp = '-sSUPPORT_LONGJMP=wasm';
+const compileFlags = ['-O2', longjmp, '-fno-common', '-Wno-everything'];
 const id = buildId([compileFlags, 'xsRun.c:-Os']);
 const linkFlags = [
   '-O2',
+  longjmp,
   '-sMODULARIZE=1',
   '-sEXPORT_ES6=1',
   '-sEXPORT_NAME=createXsbModule',

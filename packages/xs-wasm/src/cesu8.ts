@@ -4,9 +4,13 @@
 // strings without losing lone surrogates or NULs.
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+const utf8Encoder = new TextEncoder();
+/** What CESU-8 encodes otherwise than UTF-8. */
+const NOT_UTF8 = /[\0\ud800-\udfff]/;
 
 /** Encodes a JavaScript string as CESU-8. */
 export function encodeCesu8(text: string): Uint8Array {
+  if (!NOT_UTF8.test(text)) return utf8Encoder.encode(text);
   const out = new Uint8Array(text.length * 3);
   let n = 0;
   for (let i = 0; i < text.length; i++) {

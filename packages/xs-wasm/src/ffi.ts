@@ -29,7 +29,7 @@ export interface XsbExports {
   xsb_release(m: MachinePointer, handle: number): number;
   xsb_connect(m: MachinePointer): number;
   xsb_deliver(m: MachinePointer, length: number): number;
-  xsb_snapshot(m: MachinePointer): number;
+  xsb_snapshot(m: MachinePointer, tight: number): number;
 }
 
 /** Functions the embedder provides to the glue. */
@@ -64,6 +64,13 @@ export const XSB_TAG_STRING = 5;
 export const XSB_TAG_BIGINT = 6;
 export const XSB_TAG_HANDLE = 7;
 export const XSB_TAG_STRING_HEAP = 8;
+export const XSB_HEADER_SIZE = 12;
+export const XSB_FRAME_MESSAGE = 1;
+export const XSB_FRAME_ACK = 2;
+export const XSB_FRAME_REPLY = 3;
+export const XSB_FRAME_PULL = 4;
+export const XSB_FLAG_CONTINUES = 1;
+export const XSB_MAX_MESSAGE_SIZE = 67108864;
 export const XSB_KIND_OBJECT = 0;
 export const XSB_KIND_FUNCTION = 1;
 export const XSB_KIND_SYMBOL = 2;

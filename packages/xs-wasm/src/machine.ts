@@ -35,7 +35,7 @@ import { type GuestPrimitive, type ReadValue, ScratchReader, ScratchWriter } fro
 /** A value as the host sees it: primitives by value, everything else by handle. */
 export type GuestValue = GuestPrimitive | Handle;
 
-/** Answers a message the guest sent with `send(arrayBuffer)`; the reply becomes its result. */
+/** Answers a frame of the guest's end of the channel (see Machine.connect) with the host end's frame. */
 export type MessageHandler = (message: Uint8Array) => Uint8Array;
 
 export interface MeterOptions {
@@ -208,9 +208,11 @@ export class Machine implements Disposable, HandleOwner {
 
   /**
    * Opens the message pump: calls the guest function `factory(send, codec)`, and keeps the
-   * function it returns as the receiver of deliver(). `send(arrayBuffer)` calls onMessage and
-   * returns its reply as an ArrayBuffer; both directions nest to any depth. `codec.encode(string)`
-   * and `codec.decode(arrayBuffer)` convert between strings and CESU-8 bytes (see decodeCesu8).
+   * function it returns as the guest's receiver. The pump is the guest's end of @xsb/channel,
+   * built into the engine: deliver() takes the host's end's frames, and the receiver gets each
+   * whole message as a string and returns its reply as a string; `send(string)` frames a message
+   * to onMessage and returns the host's whole reply as a string. Both directions nest to any
+   * depth. Messages are text: UTF-8 or CESU-8 (see encodeCesu8), with no NUL byte.
    * `codec.setModuleHook(hook)` gives the machine its ES module host: XS calls
    * `hook('resolve', specifier, referrer | undefined)` for a module's full name (undefined: not
    * found) and `hook('load', name)` for its source; `codec.importNow(specifier)` loads, links and
@@ -223,7 +225,7 @@ export class Machine implements Disposable, HandleOwner {
     this.#check(this.#instance.enter(pointer, () => this.#instance.exports.xsb_connect(pointer)));
   }
 
-  /** Hands a message (at most the scratch size) to the guest's receiver; returns its reply. */
+  /** Hands one frame of the channel (at most the scratch size) to the guest's end; returns its answer. */
   deliver(message: Uint8Array): Uint8Array {
     const pointer = this.#live();
     const instance = this.#instance;
@@ -234,11 +236,17 @@ export class Machine implements Disposable, HandleOwner {
     return instance.bytes.slice(instance.scratch, instance.scratch + length);
   }
 
-  /** An XS heap snapshot of the idle machine; Engine.restoreMachine brings it back. */
-  snapshot(): Uint8Array {
+  /**
+   * An XS heap snapshot of the idle machine; Engine.restoreMachine brings it back. A machine
+   * restored from it goes on exactly as this one would, collections included, so that snapshots
+   * both take later are alike byte for byte. With `tight`, the restored machine's heap is sized
+   * to the live heap instead of this machine's whole heap: less memory, but its collections come
+   * at other times, so use it for a template machines start from, not to carry one on.
+   */
+  snapshot(options: { readonly tight?: boolean } = {}): Uint8Array {
     const pointer = this.#live();
     const instance = this.#instance;
-    this.#check(instance.exports.xsb_snapshot(pointer));
+    this.#check(instance.exports.xsb_snapshot(pointer, options.tight ? 1 : 0));
     const address = instance.view.getUint32(instance.scratch, true);
     const length = instance.view.getUint32(instance.scratch + 4, true);
     const bytes = instance.bytes.slice(address, address + length);

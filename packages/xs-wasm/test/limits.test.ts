@@ -1,5 +1,6 @@
-import { type Engine, GuestError, type Handle, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';
+import { type Engine, encodeCesu8, GuestError, type Handle, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { connectHost } from './channel.js';
 import { engine } from './engine.js';
 
 let xs: Engine;
@@ -38,26 +39,24 @@ describe('the meter', () => {
 
   it('counts nested calls toward the outermost call, and unwinds them all when it runs out', () => {
     let hostSawExhaustion = false;
-    const m = xs.createMachine({
-      meter: { limit: 500_000 },
-      onMessage: () => {
-        try {
-          return m.deliver(new Uint8Array([1]));
-        } catch (error) {
-          hostSawExhaustion = error instanceof MeterExhaustedError;
-          return new Uint8Array(0); // the host swallows it; the guest must still not go on
-        }
-      },
+    const m = xs.createMachine({ meter: { limit: 500_000 } });
+    const host = connectHost(m, () => {
+      try {
+        return host.request(encodeCesu8('spin'));
+      } catch (error) {
+        hostSawExhaustion = error instanceof MeterExhaustedError;
+        return new Uint8Array(0); // the host swallows it; the guest must still not go on
+      }
     });
     m.evaluate('var outerCaught = false;');
     m.connect(
-      m.evaluate(`(send) => (buffer) => {
-        if (new Uint8Array(buffer)[0] === 1) { for (;;) {} }
-        try { send(new ArrayBuffer(1)); } catch (e) { outerCaught = true; }
-        return new ArrayBuffer(0);
+      m.evaluate(`(send) => (text) => {
+        if (text === 'spin') { for (;;) {} }
+        try { send('call the host'); } catch (e) { outerCaught = true; }
+        return '';
       }`) as Handle,
     );
-    expect(() => m.deliver(new Uint8Array([0]))).toThrow(MeterExhaustedError);
+    expect(() => host.ask('start')).toThrow(MeterExhaustedError);
     expect(hostSawExhaustion).toBe(true);
     expect(m.evaluate('outerCaught')).toBe(false);
     m.dispose();

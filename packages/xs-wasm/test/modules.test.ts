@@ -21,7 +21,7 @@ function withModules(sources: Record<string, string>): Machine {
       if (specifier.startsWith('./')) return (referrer ?? '/').replace(/[^/]*$/, '') + specifier.slice(2);
       return specifier in sources ? specifier : undefined;
     });
-    return (buffer) => buffer;
+    return (message) => message;
   }`) as Handle;
   m.connect(factory);
   factory.dispose();
@@ -77,7 +77,9 @@ describe('modules', () => {
 
   it('resolves nothing without a hook', () => {
     const m = xs.createMachine();
-    const factory = m.evaluate('(send, codec) => { globalThis.importNow = codec.importNow; return (b) => b }') as Handle;
+    const factory = m.evaluate(
+      '(send, codec) => { globalThis.importNow = codec.importNow; return (message) => message }',
+    ) as Handle;
     m.connect(factory);
     expect(() => m.evaluate(`importNow('/main.js')`)).toThrow(/not found/);
   });

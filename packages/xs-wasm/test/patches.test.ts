@@ -1,7 +1,8 @@
 // What our XS patches (packages/xs-wasm/patches) change must leave the language as it was: these
 // exercise the behaviour each patch touches, collections included.
-import type { Engine, Handle } from '@xsb/xs-wasm';
+import { decodeCesu8, type Engine, encodeCesu8, type Handle } from '@xsb/xs-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { connectHost } from './channel.js';
 import { engine } from './engine.js';
 
 let xs: Engine;
@@ -79,16 +80,20 @@ describe('0004: FinalizationRegistry and WeakRef lists', () => {
 
 describe('0003: heap headroom in proportion to the live heap', () => {
   it('survives growth by a handful of slots (the first version wrote past the heap)', () => {
-    const reply = new Uint8Array(8);
-    const m = xs.createMachine({ onMessage: () => reply });
+    // every message, each way, makes a small string in the guest's heap
+    const m = xs.createMachine();
+    const reply = encodeCesu8('8 bytes.');
+    const host = connectHost(m, () => reply);
     const factory = m.evaluate(
-      '(function (send) { globalThis.hostSend = send; return function receive() { return new ArrayBuffer(8) } })',
+      '(function (send) { globalThis.hostSend = send; return function receive(text) { return text.slice(8) } })',
     ) as Handle;
     m.connect(factory);
     factory.dispose();
-    const message = new Uint8Array(16).fill(7);
-    for (let i = 0; i < 50_000; i++) m.deliver(message);
-    m.evaluate('(function () { const message = new ArrayBuffer(16); for (let i = 0; i < 50000; i++) hostSend(message) })()');
+    const message = encodeCesu8('sixteen bytes...');
+    for (let i = 0; i < 50_000; i++) host.request(message);
+    expect(decodeCesu8(host.request(message))).toBe('bytes...');
+    m.evaluate('(function () { const message = "sixteen bytes..."; for (let i = 0; i < 50000; i++) hostSend(message) })()');
+    expect(host.received).toBe(50_000);
     expect(m.deathReason).toBeUndefined();
     expect(m.evaluate('1 + 1')).toBe(2);
   });

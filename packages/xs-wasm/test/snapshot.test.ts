@@ -1,5 +1,6 @@
-import { type Engine, Handle, type Machine, SnapshotError } from '@xsb/xs-wasm';
+import { decodeCesu8, type Engine, encodeCesu8, Handle, type Machine, SnapshotError } from '@xsb/xs-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { connectHost } from './channel.js';
 import { engine } from './engine.js';
 
 let xs: Engine;
@@ -60,18 +61,43 @@ describe('snapshots', () => {
     expect(d.snapshot()).not.toEqual(bytes[0]);
   });
 
-  it('keep the connected receiver; the host gives the handler again on restore', () => {
-    const m = xs.createMachine({ onMessage: (message) => message.map((b) => b * 2) });
-    m.evaluate('var total = 0');
-    m.connect(
-      m.evaluate(
-        '(send) => (buffer) => { total += new Uint8Array(buffer)[0]; return send(new Uint8Array([total]).buffer); }',
-      ) as Handle,
+  it('restore tight into a heap sized to the live one, with Maps and Sets larger than its headroom whole', () => {
+    const grown = xs.createMachine({ randomSeed: 3 });
+    run(grown);
+    // growth leaves headroom behind; 5,000 entries need more slots than one increment (1,024)
+    grown.evaluate(
+      'var garbage = Array.from({ length: 20000 }, (_, i) => ({ i })); garbage = null; var big = new Map(Array.from({ length: 5000 }, (_, i) => ["k" + i, i])); var names = new Set(big.keys()); 0',
     );
-    expect([...m.deliver(new Uint8Array([3]))]).toEqual([6]);
-    const restored = isolated.restoreMachine(m.snapshot(), { onMessage: (message) => message.map((b) => b + 100) });
-    expect([...restored.deliver(new Uint8Array([4]))]).toEqual([107]);
-    expect([...m.deliver(new Uint8Array([4]))]).toEqual([14]);
+    const bigProbe = 'JSON.stringify([big.size, big.get("k0"), big.get("k4999"), names.has("k2500"), names.has("k5000")])';
+    const whole = grown.snapshot();
+    const tight = grown.snapshot({ tight: true });
+    const expected = [grown.evaluate(probe), grown.evaluate(bigProbe)];
+    expect(tight.length).toBe(whole.length);
+    const full = xs.restoreMachine(whole);
+    const heldAtFull = full.memoryUsed;
+    // the reader makes the Map's entries anew, growing the heap: wherever the new block lands
+    // (allocations in between move it), every entry must be found
+    const ballast: Machine[] = [];
+    for (let i = 0; i < 8; i++) {
+      const restored = xs.restoreMachine(tight);
+      expect(restored.memoryUsed).toBeLessThan(heldAtFull * 0.8);
+      expect([restored.evaluate(probe), restored.evaluate(bigProbe)]).toEqual(expected);
+      restored.dispose();
+      ballast.push(xs.createMachine());
+    }
+    for (const m of [grown, full, ...ballast]) m.dispose();
+  });
+
+  it('keep the connected receiver; the host gives the handler again on restore', () => {
+    const m = xs.createMachine();
+    const host = connectHost(m, (message) => encodeCesu8(String(Number(decodeCesu8(message)) * 2)));
+    m.evaluate('var total = 0');
+    m.connect(m.evaluate('(send) => (text) => { total += Number(text); return send(String(total)); }') as Handle);
+    expect(host.ask('3')).toBe('6');
+    const restored = isolated.restoreMachine(m.snapshot());
+    const restoredHost = connectHost(restored, (message) => encodeCesu8(String(Number(decodeCesu8(message)) + 100)));
+    expect(restoredHost.ask('4')).toBe('107');
+    expect(host.ask('4')).toBe('14');
   });
 
   it('release the handles the host held (they belong to the old host)', () => {
