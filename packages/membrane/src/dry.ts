@@ -3,10 +3,10 @@
 import { makeChannel } from '@xsb/channel';
 import { decodeCesu8, encodeCesu8, type Machine } from '@xsb/xs-wasm';
 import { ProtocolError } from './errors.js';
+import { connectGuestSide } from './guest-side.js';
 import { collectIntrinsics, type Intrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
 import { type AdoptedTables, type MembraneStats, makeMembraneSide } from './side.js';
-import { connectGuestSide } from './template.js';
 
 /** The membrane's two directions, as the JSON text of each message. */
 export interface MembraneWire {

@@ -1,21 +1,22 @@
 // Machines with the guest's side of the membrane connected come from a snapshot of the first one
-// made with the same settings: evaluating the guest side takes tens of milliseconds, restoring
-// the snapshot about one.
-import { type Engine, Handle, type Machine, type MachineOptions } from '@xsb/xs-wasm';
-import { WET_SOURCE } from './wet-source.generated.js';
-
-/** Evaluates the guest's side in a fresh machine and connects it to the pump. */
-export function connectGuestSide(machine: Machine): void {
-  const factory = machine.evaluate(WET_SOURCE);
-  if (!(factory instanceof Handle)) throw new TypeError('the wet side did not evaluate to its connect function');
-  try {
-    machine.connect(factory);
-  } finally {
-    factory.dispose();
-  }
-}
+// made with the same settings: evaluating the guest side takes tens of milliseconds (more in a
+// cold process), restoring the snapshot about one. The package ships the snapshot for the
+// default settings, written by the build for the engine it ships, so that a process's first
+// sandbox does not pay for it either.
+import type { Engine, Machine, MachineOptions } from '@xsb/xs-wasm';
+import { fromBase64 } from './base64.js';
+import { type TemplateSettings, writeTemplate } from './guest-side.js';
+import { SHIPPED_TEMPLATE } from './template.generated.js';
 
 const templates = new WeakMap<Engine, Map<string, Uint8Array>>();
+
+const keyOf = (settings: TemplateSettings): string => JSON.stringify([settings.stackSlots ?? null, settings.randomSeed ?? 0]);
+
+/** The shipped template, if it was written by this engine's build for these settings. */
+function shipped(engine: Engine, key: string): Uint8Array | undefined {
+  if (SHIPPED_TEMPLATE === null || SHIPPED_TEMPLATE.buildId !== engine.buildId || key !== keyOf({})) return undefined;
+  return fromBase64(SHIPPED_TEMPLATE.base64);
+}
 
 /**
  * A new machine whose guest side is connected, for attachMembrane(machine, { restored: true }).
@@ -24,22 +25,10 @@ const templates = new WeakMap<Engine, Map<string, Uint8Array>>();
 export function createConnectedMachine(engine: Engine, options: MachineOptions = {}): Machine {
   let byEngine = templates.get(engine);
   if (!byEngine) templates.set(engine, (byEngine = new Map()));
-  // what shapes the heap; the memory limit, clock, meter and handler apply to each machine
-  const key = JSON.stringify([options.stackSlots ?? null, options.randomSeed ?? 0]);
+  const key = keyOf(options);
   let template = byEngine.get(key);
   if (!template) {
-    const machine = engine.createMachine({
-      ...(options.stackSlots === undefined ? {} : { stackSlots: options.stackSlots }),
-      ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
-    });
-    try {
-      connectGuestSide(machine);
-      // tight: every machine starts from these bytes, so none needs the growth the guest side's
-      // evaluation left behind (an idle machine holds ~240 KiB of heap rather than ~660)
-      template = machine.snapshot({ tight: true });
-    } finally {
-      machine.dispose();
-    }
+    template = shipped(engine, key) ?? writeTemplate(engine, options);
     byEngine.set(key, template);
   }
   return engine.restoreMachine(template, options);

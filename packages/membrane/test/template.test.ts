@@ -1,6 +1,7 @@
 import { attachMembrane, createConnectedMachine } from '@xsb/membrane';
 import { loadEngine, MachineDeadError } from '@xsb/xs-wasm';
 import { expect, it } from 'vitest';
+import { fromBase64 } from '../src/base64.js';
 
 const engine = await loadEngine();
 
@@ -35,5 +36,19 @@ it('keeps the memory limit, clock and meter of each machine', () => {
   expect(membrane.evaluateScript('Date.now()')).toBe(1234);
   expect(() => membrane.evaluateScript('const a = []; for (;;) a.push(new Array(1e5).fill(1))')).toThrow(MachineDeadError);
   expect(machine.deathReason).toBe('memory-limit');
+  machine.dispose();
+});
+
+it('ships the template for the default settings that its engine writes, byte for byte', async () => {
+  // the package's own copy, written by the build for the engine it ships with (scripts/build-template.mjs)
+  const { SHIPPED_TEMPLATE } = await import('../src/template.generated.js');
+  expect(SHIPPED_TEMPLATE?.buildId).toBe(engine.buildId);
+  // what a process writes when it has no shipped template: a machine connected the slow way
+  const machine = engine.createMachine();
+  const membrane = attachMembrane(machine);
+  const written = machine.snapshot({ tight: true });
+  expect(fromBase64(SHIPPED_TEMPLATE!.base64)).toEqual(written);
+  expect(createConnectedMachine(engine).snapshot({ tight: true })).toEqual(written);
+  membrane.revoke();
   machine.dispose();
 });
