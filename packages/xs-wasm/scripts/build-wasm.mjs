@@ -13,7 +13,9 @@ const env = { ...process.env, NODE_PATH: process.env.NODE_PATH ?? '/usr/share/no
 // small JSON.stringify (bench/NOTES.md).
 const longjmp = '-sSUPPORT_LONGJMP=wasm';
 const compileFlags = ['-O2', longjmp, '-fno-common', '-Wno-everything'];
-const id = buildId([compileFlags, 'xsRun.c:-Os']);
+// xsRun.c, the interpreter loop, is compiled for size (see flagsFor)
+const runFlags = ['-Os'];
+const id = buildId([compileFlags, `xsRun.c:${runFlags.join(' ')}`]);
 const linkFlags = [
   '-O2',
   longjmp,
@@ -63,9 +65,9 @@ const flagsFor = (src) =>
   src === glue
     ? [...flags, `-DXSB_BUILD_ID="${id}"`]
     : basename(src) === 'xsRun.c'
-      ? flags.map((f) => (f === '-O2' ? '-Os' : f))
+      ? flags.flatMap((f) => (f === '-O2' ? runFlags : [f]))
       : flags;
-const flagsChanged = !existsSync(flagsStamp) || readFileSync(flagsStamp, 'utf8') !== JSON.stringify(flags);
+const flagsChanged = !existsSync(flagsStamp) || readFileSync(flagsStamp, 'utf8') !== JSON.stringify([flags, runFlags]);
 const headersChanged = Math.max(...headers().map((h) => statSync(h).mtimeMs));
 
 const objects = [];
@@ -89,7 +91,7 @@ await Promise.all(
     for (let job = queue.shift(); job; job = queue.shift()) await run('emcc', [...flagsFor(job[0]), '-c', job[0], '-o', job[1]]);
   }),
 );
-writeFileSync(flagsStamp, JSON.stringify(flags));
+writeFileSync(flagsStamp, JSON.stringify([flags, runFlags]));
 await run('emcc', [...linkFlags, ...objects, '-o', join(pkg, 'dist/wasm/xsb.mjs')]);
 writeFileSync(join(pkg, 'dist/wasm/build.json'), `${JSON.stringify({ buildId: id }, null, 2)}\n`);
 const size = statSync(join(pkg, 'dist/wasm/xsb.wasm')).size;
