@@ -624,7 +624,7 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
    message in a few dozen bytecodes rather than the several hundred of a channel in JavaScript.
    The guest sees whole messages as strings: the receiver connect() keeps gets each and returns
    its reply, and send(string) returns the host's. Messages are text (JSON on the membrane): bytes
-   that are not UTF-8 or CESU-8, or hold a NUL, are refused rather than cut short. Errors are
+   that are not CESU-8 (as XS keeps strings), or hold a NUL, are refused rather than cut short. Errors are
    thrown as the guest's own Errors named as @xsb/channel names them. */
 
 static void xsb_throw_named(txMachine* the, txSlot* temp, const char* name, const char* format, ...)
@@ -762,7 +762,7 @@ static void xsb_text(txMachine* the, txSlot* result, const uint8_t* bytes, uint3
 {
 	uint32_t good = xsb_text_prefix(bytes, length);
 	if (good < length)
-		mxTypeError("%s is not text: byte %u (0x%02x) is %s", what, good, bytes[good], bytes[good] ? "not UTF-8 or CESU-8" : "NUL");
+		mxTypeError("%s is not text: byte %u (0x%02x) is %s", what, good, bytes[good], bytes[good] ? "not CESU-8 (what encodeCesu8 writes)" : "NUL");
 	fxStringBuffer(the, result, NULL, (txSize)length);
 	/* allocating may have moved nothing we read: the bytes are outside the XS heap */
 	c_memcpy(result->value.string, bytes, length);

@@ -212,7 +212,8 @@ export class Machine implements Disposable, HandleOwner {
    * built into the engine: deliver() takes the host's end's frames, and the receiver gets each
    * whole message as a string and returns its reply as a string; `send(string)` frames a message
    * to onMessage and returns the host's whole reply as a string. Both directions nest to any
-   * depth. Messages are text: UTF-8 or CESU-8 (see encodeCesu8), with no NUL byte.
+   * depth. Messages are text in CESU-8, as encodeCesu8 writes it (UTF-8 with surrogates as three
+   * bytes each), with no NUL byte.
    * `codec.setModuleHook(hook)` gives the machine its ES module host: XS calls
    * `hook('resolve', specifier, referrer | undefined)` for a module's full name (undefined: not
    * found) and `hook('load', name)` for its source; `codec.importNow(specifier)` loads, links and

@@ -198,18 +198,18 @@ describe('the message pump', () => {
     m.dispose();
   });
 
-  it('refuses messages that are not text (UTF-8 or CESU-8 without NUL), naming the byte', () => {
+  it('refuses messages that are not text (CESU-8 without NUL), naming the byte', () => {
     const { m, host } = connected('(text) => text.toUpperCase()');
     const cases: [number[], string][] = [
-      [[0x61, 0xff], 'byte 1 (0xff) is not UTF-8 or CESU-8'],
+      [[0x61, 0xff], 'byte 1 (0xff) is not CESU-8 (what encodeCesu8 writes)'],
       [[0x61, 0x00, 0x62], 'byte 1 (0x00) is NUL'],
-      [[0x61, 0x62, 0xe2, 0x98], 'byte 2 (0xe2) is not UTF-8 or CESU-8'], // cut short
-      [[0x80], 'byte 0 (0x80) is not UTF-8 or CESU-8'], // a continuation byte first
-      [[0xc1, 0x81], 'byte 0 (0xc1) is not UTF-8 or CESU-8'], // overlong
-      [[0xc0, 0x81], 'byte 0 (0xc0) is not UTF-8 or CESU-8'], // C0 80 is U+0000; nothing else starts with C0
-      [[0xf4, 0x90, 0x80, 0x80], 'byte 0 (0xf4) is not UTF-8 or CESU-8'], // past U+10FFFF
+      [[0x61, 0x62, 0xe2, 0x98], 'byte 2 (0xe2) is not CESU-8 (what encodeCesu8 writes)'], // cut short
+      [[0x80], 'byte 0 (0x80) is not CESU-8 (what encodeCesu8 writes)'], // a continuation byte first
+      [[0xc1, 0x81], 'byte 0 (0xc1) is not CESU-8 (what encodeCesu8 writes)'], // overlong
+      [[0xc0, 0x81], 'byte 0 (0xc0) is not CESU-8 (what encodeCesu8 writes)'], // C0 80 is U+0000; nothing else starts with C0
+      [[0xf4, 0x90, 0x80, 0x80], 'byte 0 (0xf4) is not CESU-8 (what encodeCesu8 writes)'], // past U+10FFFF
       // U+1F600 in four bytes: XS would keep it as one code unit where JavaScript has two
-      [[...new TextEncoder().encode('😀')], 'byte 0 (0xf0) is not UTF-8 or CESU-8'],
+      [[...new TextEncoder().encode('😀')], 'byte 0 (0xf0) is not CESU-8 (what encodeCesu8 writes)'],
     ];
     for (const [bytes, why] of cases) {
       const error = guestError(() => m.deliver(frame({ kind: MESSAGE, payload: new Uint8Array(bytes) })));
@@ -233,7 +233,7 @@ describe('the message pump', () => {
     // the host's reply to send() is checked the same way, and the guest can catch the error
     m.onMessage = () => frame({ kind: REPLY, payload: new Uint8Array([0x61, 0xff]) });
     expect(m.evaluate('try { send("x") } catch (e) { e.name + ": " + e.message }')).toBe(
-      "TypeError: the host's reply is not text: byte 1 (0xff) is not UTF-8 or CESU-8",
+      "TypeError: the host's reply is not text: byte 1 (0xff) is not CESU-8 (what encodeCesu8 writes)",
     );
     m.dispose();
   });
