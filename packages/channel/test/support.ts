@@ -16,6 +16,8 @@ import {
   SEQUENCE_OFFSET,
 } from '@xsb/channel';
 
+export { type FrameFields, frame, TEXT_PERIOD, TEXT_PERIOD_BYTES, textPattern } from '../../../test-support/frames.js';
+
 /** A period that is prime, so no frame or fragment size lines up with it and a shifted fragment shows. */
 export const PERIOD = 65521;
 
@@ -26,34 +28,6 @@ export function pattern(length: number, seed = 0): Uint8Array {
   for (let i = 0; i < first; i++) bytes[i] = (i * 131 + (i >>> 8) + seed) & 0xff;
   for (let filled = first; filled < length; filled *= 2) bytes.copyWithin(filled, 0, Math.min(filled, length - filled));
   return bytes;
-}
-
-/** Characters in a period of textPattern: ASCII, two- and three-byte ones in turn. */
-export const TEXT_PERIOD = 3 * 1091;
-/** Bytes in that period (6,546): a length no frame's payload lines up with, so fragments split characters. */
-export const TEXT_PERIOD_BYTES = 6 * 1091;
-
-/**
- * Text of exactly `size` bytes of UTF-8, differing with position and seed; with no surrogates and
- * no U+0000 it is CESU-8 as well, as the engine's guest end takes it. The guest in engine.test.ts
- * computes the same text, so keep the two in step.
- */
-export function textPattern(size: number, seed = 0): string {
-  const units: string[] = [];
-  for (let i = 0; i < TEXT_PERIOD; i++) {
-    const width = i % 3;
-    const unit =
-      width === 0
-        ? 0x21 + ((i * 7 + seed) % 94)
-        : width === 1
-          ? 0xa0 + ((i * 13 + seed) % 0x660)
-          : 0x800 + ((i * 31 + seed) % 0xd000);
-    units.push(String.fromCharCode(unit));
-  }
-  const period = units.join('');
-  const rest = size % TEXT_PERIOD_BYTES;
-  const triples = Math.floor(rest / 6);
-  return period.repeat(Math.floor(size / TEXT_PERIOD_BYTES)) + period.slice(0, 3 * triples) + '~'.repeat(rest - 6 * triples);
 }
 
 export const reverse = (bytes: Uint8Array): Uint8Array => bytes.slice().reverse();
@@ -73,36 +47,6 @@ export function firstDifference(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return a.length === b.length ? -1 : n;
-}
-
-export interface FrameFields {
-  kind: number;
-  flags?: number;
-  sequence?: number;
-  payload?: Uint8Array;
-  /** LENGTH as written; default the payload's true length. */
-  length?: number;
-  reserved?: number;
-}
-
-/** A frame built by hand from the layout constants, independently of the channel's own code. */
-export function frame({
-  kind,
-  flags = 0,
-  sequence = 0,
-  payload = new Uint8Array(0),
-  length,
-  reserved = 0,
-}: FrameFields): Uint8Array {
-  const bytes = new Uint8Array(HEADER_SIZE + payload.length);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(LENGTH_OFFSET, length ?? payload.length, true);
-  bytes[KIND_OFFSET] = kind;
-  bytes[FLAGS_OFFSET] = flags;
-  view.setUint16(RESERVED_OFFSET, reserved, true);
-  view.setUint32(SEQUENCE_OFFSET, sequence, true);
-  bytes.set(payload, HEADER_SIZE);
-  return bytes;
 }
 
 export interface Decoded {

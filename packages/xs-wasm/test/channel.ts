@@ -5,6 +5,9 @@
 // Every frame the guest's end sends is checked against the protocol, so a test through this end
 // also tests what the engine answers.
 import { decodeCesu8, encodeCesu8, type Machine } from '@xsb/xs-wasm';
+import { frame } from '../../../test-support/frames.js';
+
+export { type FrameFields, frame, textPattern as textOfSize } from '../../../test-support/frames.js';
 
 /** Bytes of the engine's scratch region: the largest frame, header included. */
 export const FRAME_SIZE = 65_536;
@@ -20,36 +23,6 @@ export const CONTINUES = 1;
 
 const KIND_NAMES: Record<number, string> = { [MESSAGE]: 'MESSAGE', [ACK]: 'ACK', [REPLY]: 'REPLY', [PULL]: 'PULL' };
 const nameOf = (kind: number): string => KIND_NAMES[kind] ?? `KIND ${kind}`;
-
-export interface FrameFields {
-  kind: number;
-  flags?: number;
-  sequence?: number;
-  payload?: Uint8Array;
-  /** LENGTH as written; default the payload's true length. */
-  length?: number;
-  reserved?: number;
-}
-
-/** A frame built by hand, any field of it as wrong as a test wants. */
-export function frame({
-  kind,
-  flags = 0,
-  sequence = 0,
-  payload = new Uint8Array(0),
-  length,
-  reserved = 0,
-}: FrameFields): Uint8Array {
-  const bytes = new Uint8Array(HEADER_SIZE + payload.length);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, length ?? payload.length, true);
-  bytes[4] = kind;
-  bytes[5] = flags;
-  view.setUint16(6, reserved, true);
-  view.setUint32(8, sequence, true);
-  bytes.set(payload, HEADER_SIZE);
-  return bytes;
-}
 
 export interface Frame {
   kind: number;
@@ -179,32 +152,4 @@ export function connectHost(m: Machine, onMessage: (message: Uint8Array) => Uint
 
 function reject(): never {
   throw new Error('the host takes no messages in this test');
-}
-
-/** ASCII, two- and three-byte characters in turn (none of them surrogates or U+0000). */
-function period(seed: number): string {
-  const units: string[] = [];
-  for (let i = 0; i < 3 * 1091; i++) {
-    const width = i % 3;
-    const unit =
-      width === 0
-        ? 0x21 + ((i * 7 + seed) % 94)
-        : width === 1
-          ? 0xa0 + ((i * 13 + seed) % 0x660)
-          : 0x800 + ((i * 31 + seed) % 0xd000);
-    units.push(String.fromCharCode(unit));
-  }
-  return units.join('');
-}
-
-/**
- * Text of exactly `size` bytes of CESU-8 (which it shares with UTF-8), differing with position and
- * seed. Its period (6,546 bytes) lines up with no frame, so fragments split characters.
- */
-export function textOfSize(size: number, seed = 0): string {
-  const unit = period(seed);
-  const bytes = 6 * 1091;
-  const rest = size % bytes;
-  const triples = Math.floor(rest / 6);
-  return unit.repeat(Math.floor(size / bytes)) + unit.slice(0, 3 * triples) + '~'.repeat(rest - 6 * triples);
 }
