@@ -1,4 +1,4 @@
-// Frames and text for the tests of both ends of the channel: @xsb/channel's (TypeScript, the
+// Frames, bytes and text for the tests of both ends of the channel: @xsb/channel's (TypeScript, the
 // host's) and the engine's (C, the guest's). Built from the protocol's layout as documented
 // (packages/channel/src/layout.ts), not from either end's code, so that each end is checked
 // against the layout rather than against itself.
@@ -34,6 +34,17 @@ export function frame({
   view.setUint32(8, sequence, true);
   bytes.set(payload, FRAME_HEADER_SIZE);
   return bytes;
+}
+
+/** The parts, one after the other, in a buffer of their own. */
+export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    whole.set(part, offset);
+    offset += part.length;
+  }
+  return whole;
 }
 
 /** Characters in a period of textPattern: ASCII, two- and three-byte ones in turn. */

@@ -20,6 +20,7 @@ import {
 } from '@xsb/journal';
 import { loadEngine, PluginMismatchError, restoreSandbox } from '@xsb/sandbox';
 import { describe, expect, it } from 'vitest';
+import { concat } from '../../test-support/frames.js';
 import { endowments, live, plugins, probe, STEPS } from './life.js';
 
 const SEED = Number(process.env.XSB_SEED ?? 0x9e3779b9) >>> 0;
@@ -135,15 +136,6 @@ const flip = (bytes: Uint8Array, at: number, mask: number) => {
   const damaged = bytes.slice();
   damaged[at]! ^= mask;
   return damaged;
-};
-const concat = (...parts: Uint8Array[]) => {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  return all;
 };
 const garbage = (length: number) => Uint8Array.from({ length }, () => random.int(256));
 const entryBytes = (bytes: Uint8Array, at: readonly number[], i: number) => bytes.subarray(at[i]!, at[i + 1]!);

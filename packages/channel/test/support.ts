@@ -16,7 +16,7 @@ import {
   SEQUENCE_OFFSET,
 } from '@xsb/channel';
 
-export { type FrameFields, frame, TEXT_PERIOD, TEXT_PERIOD_BYTES, textPattern } from '../../../test-support/frames.js';
+export { concat, type FrameFields, frame, TEXT_PERIOD, TEXT_PERIOD_BYTES, textPattern } from '../../../test-support/frames.js';
 
 /** A period that is prime, so no frame or fragment size lines up with it and a shifted fragment shows. */
 export const PERIOD = 65521;
@@ -31,16 +31,6 @@ export function pattern(length: number, seed = 0): Uint8Array {
 }
 
 export const reverse = (bytes: Uint8Array): Uint8Array => bytes.slice().reverse();
-
-export function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    whole.set(part, offset);
-    offset += part.length;
-  }
-  return whole;
-}
 
 /** Where two byte arrays first differ: -1 when equal, the shorter length when one is a prefix. (toEqual is slow on 16 MiB.) */
 export function firstDifference(a: Uint8Array, b: Uint8Array): number {

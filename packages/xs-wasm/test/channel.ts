@@ -5,7 +5,7 @@
 // Every frame the guest's end sends is checked against the protocol, so a test through this end
 // also tests what the engine answers.
 import { decodeCesu8, encodeCesu8, type Machine } from '@xsb/xs-wasm';
-import { frame } from '../../../test-support/frames.js';
+import { concat, frame } from '../../../test-support/frames.js';
 
 export { type FrameFields, frame, textPattern as textOfSize } from '../../../test-support/frames.js';
 
@@ -59,17 +59,6 @@ export function expectFrame(bytes: Uint8Array, kind: number, sequence: number): 
   return got;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const whole = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    whole.set(part, offset);
-    offset += part.length;
-  }
-  return whole;
-}
-
 /** Fragment `sequence` of `bytes` as a frame of `kind`, with CONTINUES unless it is the last. */
 function fragment(kind: number, bytes: Uint8Array, sequence: number): Uint8Array {
   const start = sequence * MAX_PAYLOAD;
@@ -111,7 +100,7 @@ export function connectHost(m: Machine, onMessage: (message: Uint8Array) => Uint
       answer = expectFrame(deliver(frame({ kind: PULL, sequence: parts.length })), REPLY, parts.length);
       parts.push(answer.payload);
     }
-    return concat(parts);
+    return concat(...parts);
   };
 
   const replyFrame = (reply: Uint8Array, sequence: number): Uint8Array => {
@@ -128,7 +117,7 @@ export function connectHost(m: Machine, onMessage: (message: Uint8Array) => Uint
       else if (collecting?.length !== got.sequence) throw new Error(`MESSAGE fragment ${got.sequence} came out of order`);
       collecting!.push(got.payload.slice());
       if (got.flags & CONTINUES) return frame({ kind: ACK, sequence: got.sequence });
-      const message = concat(collecting!);
+      const message = concat(...collecting!);
       collecting = undefined;
       return replyFrame(onMessage(message), 0);
     }
