@@ -5,10 +5,11 @@
 //   node demo.mjs [folder] [--fresh]      (default folder: examples/demo/state)
 import { readFileSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { meteringPlugin } from '@xsb/plugin-metering';
 import { timersPlugin } from '@xsb/plugin-timers';
 import { loadEngine, MeterExhaustedError } from '@xsb/sandbox';
-import { openSandboxFolder } from '@xsb/sandbox/node';
+import { folderModuleHost, openSandboxFolder } from '@xsb/sandbox/node';
 
 const args = process.argv.slice(2);
 const folder = args.find((arg) => !arg.startsWith('--')) ?? new URL('./state', import.meta.url).pathname;
@@ -32,7 +33,8 @@ const ledgerFolder = openSandboxFolder(folder, {
     [meteringPlugin, { perCall: PER_CALL, total: 20 * PER_CALL }],
   ],
   endowments: { print: (line) => console.log(String(line)) },
-  modules: { load: (name) => readFileSync(new URL(`./guest${name}`, import.meta.url), 'utf8') },
+  // the guest imports from guest/ and nothing else the host can read
+  modules: folderModuleHost({ root: fileURLToPath(new URL('./guest', import.meta.url)) }),
 });
 const { sandbox, report } = ledgerFolder;
 const timers = sandbox.plugins.timers;
@@ -48,7 +50,7 @@ if (report) {
 
 // The guest's module, imported through the host's loader; after a restore the same instance,
 // with its state, comes back by specifier.
-const ledger = sandbox.evaluateModule('/ledger.js');
+const ledger = sandbox.evaluateModule('./ledger.js');
 const today = new Date(timers.now()).toISOString().slice(0, 10);
 console.log(`virtual date ${today}; the ledger has ${ledger.entries()} entries: ${ledger.statement() || 'no accounts yet'}`);
 

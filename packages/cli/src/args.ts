@@ -8,6 +8,8 @@ export interface SandboxFlags {
   readonly timers: TimersMode;
   /** Virtual ms to run timers for before stopping (virtual mode). */
   readonly runFor: number;
+  /** The folder the guest's imports come from, as given; undefined for the command's default. */
+  readonly modulesRoot: string | undefined;
 }
 
 export type Command =
@@ -29,17 +31,21 @@ export class UsageError extends Error {
 
 export const USAGE = `usage:
   xsb run FILE [--journal FILE] [--snapshot FILE] [--meter N] [--timers virtual|real] [--for MS]
+          [--modules-root DIR]
       runs FILE in a new sandbox (an ES module if it ends in .mjs, else a script), then its
       timers; --journal keeps every message in FILE, --snapshot saves the sandbox at the end
   xsb resume JOURNAL [--snapshot FILE] [--meter N] [--timers virtual|real] [--for MS]
+          [--modules-root DIR]
       restores the sandbox from its journal (and the snapshot, which is saved again at the end)
       and runs its timers on
-  xsb repl [--journal FILE] [--meter N] [--timers virtual|real]
+  xsb repl [--journal FILE] [--meter N] [--timers virtual|real] [--modules-root DIR]
       evaluates lines in a sandbox; .help lists its commands
 
-  --meter N        meter units each call into the guest may use (default: no limit)
-  --timers MODE    virtual (default): time moves only as xsb runs the timers; real: with the clock
-  --for MS         virtual ms to run timers for before stopping (default 60000)
+  --meter N            meter units each call into the guest may use (default: no limit)
+  --timers MODE        virtual (default): time moves only as xsb runs the timers; real: with the clock
+  --for MS             virtual ms to run timers for before stopping (default 60000)
+  --modules-root DIR   the only folder the guest may import .js, .mjs, .cjs and .json files from
+                       (default: FILE's folder for run, JOURNAL's for resume, the current one for repl)
 
 exit status: 0 done, 1 the guest threw, 2 usage, 3 a file is missing or damaged,
              4 the guest ran out of meter or memory`;
@@ -50,6 +56,7 @@ const FLAGS: Record<string, { readonly value: boolean; readonly commands: readon
   '--meter': { value: true, commands: ['run', 'resume', 'repl'] },
   '--timers': { value: true, commands: ['run', 'resume', 'repl'] },
   '--for': { value: true, commands: ['run', 'resume'] },
+  '--modules-root': { value: true, commands: ['run', 'resume', 'repl'] },
 };
 
 const count = (flag: string, text: string): number => {
@@ -84,6 +91,7 @@ export function parseArgs(argv: readonly string[]): Command {
     meter: meter === undefined ? undefined : count('--meter', meter),
     timers,
     runFor: runFor === undefined ? 60_000 : count('--for', runFor),
+    modulesRoot: values.get('--modules-root'),
   };
   const journal = values.get('--journal');
   const snapshot = values.get('--snapshot');

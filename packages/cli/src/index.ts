@@ -1,8 +1,9 @@
 // xsb's command line (the bin is bin.ts): main() returns the exit status.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { loadEngine } from '@xsb/sandbox';
-import { type Command, parseArgs, USAGE } from './args.js';
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { loadEngine, type ModuleHost } from '@xsb/sandbox';
+import { folderModuleHost } from '@xsb/sandbox/node';
+import { type Command, parseArgs, type SandboxFlags, USAGE, UsageError } from './args.js';
 import { describeError, EXIT } from './errors.js';
 import { repl } from './repl.js';
 import { type Io, newSession, restoreSession, runTimers, type Session } from './session.js';
@@ -32,11 +33,20 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
 
 async function run(command: Exclude<Command, { name: 'help' }>, io: MainIo): Promise<number> {
   const engine = await loadEngine();
-  if (command.name === 'repl') return repl(engine, command.flags, io, io.input, command.journal);
+  if (command.name === 'repl') {
+    return repl(engine, command.flags, io, io.input, modulesIn(modulesRoot(command.flags, '.')), command.journal);
+  }
   let session: Session;
   if (command.name === 'run') {
     const file = resolve(command.file);
     const source = readFileSync(file, 'utf8');
+    const root = modulesRoot(command.flags, dirname(file));
+    const modules = modulesIn(root);
+    // the module is imported by its name under the root, as its own imports are
+    const entry = relative(realpathSync(root), realpathSync(file));
+    if (entry.startsWith('..') || isAbsolute(entry)) {
+      throw new UsageError(`${command.file} is outside --modules-root ${command.flags.modulesRoot}; give a root that holds it`);
+    }
     // a journal or snapshot file is never overwritten by accident: they are the sandbox's state
     for (const path of [command.journal, command.snapshot]) {
       if (path !== undefined && existsSync(path)) {
@@ -45,9 +55,9 @@ async function run(command: Exclude<Command, { name: 'help' }>, io: MainIo): Pro
         });
       }
     }
-    session = newSession(engine, command.flags, io, command.journal);
+    session = newSession(engine, command.flags, io, modules, command.journal);
     try {
-      if (file.endsWith('.mjs')) session.sandbox.evaluateModule(file);
+      if (file.endsWith('.mjs')) session.sandbox.evaluateModule(`./${entry.split(sep).join('/')}`);
       else session.sandbox.evaluate(source);
     } catch (error) {
       session[Symbol.dispose]();
@@ -56,7 +66,8 @@ async function run(command: Exclude<Command, { name: 'help' }>, io: MainIo): Pro
   } else {
     const journal = readFileSync(command.journal);
     const snapshot = command.snapshot === undefined ? undefined : readFileSync(command.snapshot);
-    session = restoreSession(engine, command.flags, io, journal, snapshot, command.journal);
+    const modules = modulesIn(modulesRoot(command.flags, dirname(resolve(command.journal))));
+    session = restoreSession(engine, command.flags, io, modules, journal, snapshot, command.journal);
   }
   try {
     const timers = await runTimers(session, command.flags, io);
@@ -69,4 +80,28 @@ async function run(command: Exclude<Command, { name: 'help' }>, io: MainIo): Pro
   } finally {
     session[Symbol.dispose]();
   }
+}
+
+/** The folder the guest's imports come from: --modules-root, checked, else the command's default. */
+function modulesRoot(flags: SandboxFlags, fallback: string): string {
+  const given = flags.modulesRoot;
+  if (given === undefined) return fallback;
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(given);
+  } catch {
+    throw new UsageError(`--modules-root ${JSON.stringify(given)} does not exist; give the folder the guest's modules are in`);
+  }
+  if (!stats.isDirectory()) {
+    throw new UsageError(`--modules-root ${JSON.stringify(given)} is not a folder; give the folder the guest's modules are in`);
+  }
+  return given;
+}
+
+/**
+ * The guest's imports: .js, .mjs, .cjs and .json files under `root` and nothing else, so a
+ * script run from the shell reads no other file the user can read (see folderModuleHost).
+ */
+function modulesIn(root: string): ModuleHost {
+  return folderModuleHost({ root });
 }

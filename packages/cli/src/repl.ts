@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Metering } from '@xsb/plugin-metering';
-import type { Engine } from '@xsb/sandbox';
+import type { Engine, ModuleHost } from '@xsb/sandbox';
 import type { SandboxFlags } from './args.js';
 import { describeError } from './errors.js';
 import { type Io, newSession, restoreSession, type Session } from './session.js';
@@ -20,9 +20,10 @@ export async function repl(
   flags: SandboxFlags,
   io: Io,
   input: NodeJS.ReadableStream,
+  modules: ModuleHost,
   journalFile?: string,
 ): Promise<number> {
-  let session: Session = newSession(engine, flags, io, journalFile);
+  let session: Session = newSession(engine, flags, io, modules, journalFile);
   const show = (value: unknown) =>
     io.out(`${typeof value === 'string' ? JSON.stringify(value) : session.console.format(value)}\n`);
   const commands: Record<string, (arg: string) => void> = {
@@ -47,7 +48,14 @@ export async function repl(
     },
     '.load': (dir) => {
       if (!dir) throw new RangeError('.load takes a folder');
-      const loaded = restoreSession(engine, flags, io, readFileSync(join(dir, 'journal')), readFileSync(join(dir, 'snapshot')));
+      const loaded = restoreSession(
+        engine,
+        flags,
+        io,
+        modules,
+        readFileSync(join(dir, 'journal')),
+        readFileSync(join(dir, 'snapshot')),
+      );
       session[Symbol.dispose]();
       session = loaded;
       io.out(`loaded from ${dir}${journalFile ? ` (${journalFile} stays as it was)` : ''}\n`);

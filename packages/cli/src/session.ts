@@ -1,6 +1,5 @@
 // What every command shares: the sandbox's plugins, its journal, the guest's modules from disk,
 // and running its timers.
-import { readFileSync } from 'node:fs';
 import { type ConsoleApi, consolePlugin, type Write } from '@xsb/plugin-console';
 import { meteringPlugin } from '@xsb/plugin-metering';
 import { type Timers, timersPlugin } from '@xsb/plugin-timers';
@@ -9,6 +8,7 @@ import {
   type Engine,
   type JournalSink,
   MemorySink,
+  type ModuleHost,
   type PluginUse,
   readJournal,
   restoreSandbox,
@@ -53,9 +53,6 @@ function plugins(flags: SandboxFlags, io: Io): PluginUse[] {
   ];
 }
 
-/** Imports come from disk: the default resolve takes "./" and "../" against the importer. */
-const modules = { load: (name: string) => readFileSync(name, 'utf8') };
-
 function session(sandbox: Sandbox, tee: JournalTee): Session {
   const close = () => {
     sandbox.dispose();
@@ -70,7 +67,8 @@ function session(sandbox: Sandbox, tee: JournalTee): Session {
   };
 }
 
-export function newSession(engine: Engine, flags: SandboxFlags, io: Io, journalFile?: string): Session {
+/** `modules` answers the guest's imports (the CLI's is confined to one folder: folderModuleHost). */
+export function newSession(engine: Engine, flags: SandboxFlags, io: Io, modules: ModuleHost, journalFile?: string): Session {
   const tee = new JournalTee(journalFile === undefined ? undefined : new FileSink(journalFile));
   try {
     return session(createSandbox({ engine, plugins: plugins(flags, io), modules, journal: tee }), tee);
@@ -88,6 +86,7 @@ export function restoreSession(
   engine: Engine,
   flags: SandboxFlags,
   io: Io,
+  modules: ModuleHost,
   journal: Uint8Array,
   snapshot: Uint8Array | undefined,
   journalFile?: string,

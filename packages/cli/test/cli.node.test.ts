@@ -1,7 +1,7 @@
 // The real command, in a child process: what it prints and the status it exits with.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnNode } from '../../../test-support/child.js';
 
@@ -13,7 +13,10 @@ function folder(files: Record<string, string>): {
   xsb: (args: string[], input?: string) => ReturnType<typeof spawnNode>;
 } {
   const dir = mkdtempSync(join(tmpdir(), 'xsb-cli-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   return { dir, xsb: (args, input) => spawnNode(bin, args, { cwd: dir, ...(input === undefined ? {} : { input }) }) };
 }
 
@@ -106,6 +109,93 @@ describe('xsb exit statuses', () => {
       status: 3,
       stderr: expect.stringMatching(/j exists already/),
     });
+  });
+});
+
+describe('xsb run imports only from its modules root', () => {
+  const SECRET = 'sk_live_cli_SECRET';
+  const { xsb, dir } = folder({
+    'app/passwd.mjs': `import text from '/etc/passwd'; console.log(text);`,
+    'app/outside.mjs': `import secret from '../outside.js'; console.log(secret);`,
+    'app/zero.mjs': `import zero from '/dev/zero'; console.log(zero);`,
+    'app/zero-link.js': `import('./zero.js').then(() => console.log('read'), (e) => console.log(e.name + ': ' + e.message));`,
+    'app/env.js': `import('../.env').then(() => console.log('read'), (e) => console.log(e.name + ': ' + e.message));`,
+    'app/main.mjs': `import { twice } from '../lib/twice.mjs'; console.log('twice', twice(21));`,
+    'lib/twice.mjs': 'export const twice = (x) => x * 2;',
+    'outside.js': `export default '${SECRET}';`,
+    '.env': `DB_PASSWORD=${SECRET}`,
+    'ok.js': 'console.log("ok")',
+  });
+  symlinkSync('/dev/zero', join(dir, 'app/zero.js'));
+
+  it.each([
+    [
+      '/etc/passwd',
+      ['run', 'app/passwd.mjs'],
+      /^Uncaught ModuleRefusedError: cannot import "\/etc\/passwd": absolute paths are refused/,
+    ],
+    [
+      '../outside.js',
+      ['run', 'app/outside.mjs'],
+      /^Uncaught ModuleRefusedError: cannot import "..\/outside.js": from "\/outside.mjs" it leads out of the modules root/,
+    ],
+    [
+      '/dev/zero under a meter',
+      ['run', 'app/zero.mjs', '--meter', '1000000'],
+      /^Uncaught ModuleRefusedError: cannot import "\/dev\/zero": absolute paths are refused/,
+    ],
+  ])('refuses %s: the guest threw, and no host path or content is shown', (_, args, stderr) => {
+    const result = xsb(args as string[]);
+    expect(result.stderr).toMatch(stderr as RegExp);
+    expect(result.status).toBe(1);
+    expect(result.stderr).not.toContain(dir);
+    expect(result.stderr).not.toContain(SECRET);
+  });
+
+  it('refuses a symlink to /dev/zero and a .env above the root, to import() in a script, without reading them', () => {
+    expect(xsb(['run', 'app/zero-link.js', '--meter', '1000000'])).toEqual({
+      status: 0,
+      stdout:
+        'ModuleRefusedError: cannot import "./zero.js": its file (after symlinks) is outside the modules root; copy it into the root instead\n',
+      stderr: '',
+    });
+    expect(xsb(['run', 'app/env.js']).stdout).toMatch(
+      /^ModuleRefusedError: cannot import "..\/.env": from "\/" it leads out of the modules root/,
+    );
+    // with the root above it, a .env is still no module
+    expect(xsb(['run', 'app/env.js', '--modules-root', '.']).stdout).toBe(
+      'ModuleRefusedError: cannot import "../.env": from "/" it leads out of the modules root; keep the guest\'s modules inside it\n',
+    );
+  });
+
+  it('takes --modules-root, a folder that holds the script', () => {
+    expect(xsb(['run', 'app/main.mjs'])).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/leads out of the modules root/),
+    });
+    expect(xsb(['run', 'app/main.mjs', '--modules-root', '.'])).toEqual({ status: 0, stdout: 'twice 42\n', stderr: '' });
+    expect(xsb(['run', 'app/main.mjs', '--modules-root', dir])).toMatchObject({ status: 0, stdout: 'twice 42\n' });
+    // what the root holds, the guest may read: a root above the app hands it the app's neighbours
+    expect(xsb(['run', 'app/outside.mjs', '--modules-root', '.'])).toEqual({ status: 0, stdout: `${SECRET}\n`, stderr: '' });
+  });
+
+  it.each([
+    [
+      'a missing folder',
+      ['run', 'ok.js', '--modules-root', 'nowhere'],
+      /--modules-root "nowhere" does not exist; give the folder/,
+    ],
+    ['a file', ['run', 'ok.js', '--modules-root', 'ok.js'], /--modules-root "ok.js" is not a folder; give the folder/],
+    [
+      'a root without the script',
+      ['run', 'ok.js', '--modules-root', 'lib'],
+      /ok.js is outside --modules-root lib; give a root that holds it/,
+    ],
+    ['no value', ['run', 'ok.js', '--modules-root'], /--modules-root needs a value/],
+  ])('a usage error for %s', (_, args, stderr) => {
+    const result = xsb(args as string[]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(stderr as RegExp);
   });
 });
 

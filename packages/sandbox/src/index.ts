@@ -14,7 +14,13 @@ export {
 export { RevokedError } from '@xsb/membrane';
 export { type Engine, GuestError, GuestSyntaxError, loadEngine, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';
 export * as errors from './errors.js';
-export { PluginDefinitionError, PluginMismatchError, SandboxOptionsError } from './errors.js';
+export {
+  ModuleNotFoundError,
+  ModuleRefusedError,
+  PluginDefinitionError,
+  PluginMismatchError,
+  SandboxOptionsError,
+} from './errors.js';
 export type { ModuleHost } from './modules.js';
 export { definePlugin, type PluginContext, type PluginMeter, type SandboxPlugin } from './plugin.js';
 export {

@@ -8,23 +8,33 @@ export interface ModuleHost {
   /**
    * The full name of `specifier` imported by the module named `referrer` (undefined for the
    * host's own evaluateModule). Default: "./" and "../" against the referrer's folder; any other
-   * specifier is its own name.
+   * specifier is its own name; "." and ".." segments collapsed, never above the top.
    */
   resolve?(specifier: string, referrer: string | undefined): string;
   /** The source of the module of that full name (for require, `.json` names are parsed as JSON). */
   load(name: string): string;
 }
 
-/** `specifier` against `referrer`'s folder when it starts with "./" or "../"; else itself. */
+/**
+ * `specifier` against `referrer`'s folder when it starts with "./" or "../"; else itself. Either
+ * way its "." and ".." segments are collapsed and never climb above the top, so a host that joins
+ * names onto a folder stays in it ("x/../../secret" is "secret", "/../etc" is "/etc").
+ */
 function resolveRelative(specifier: string, referrer: string | undefined): string {
-  if (!specifier.startsWith('./') && !specifier.startsWith('../')) return specifier;
-  const path = (referrer ?? '/').split('/').slice(0, -1);
-  for (const part of specifier.split('/')) {
-    if (part === '..') {
-      if (path.length > 1) path.pop();
-    } else if (part !== '.') path.push(part);
+  const relative = specifier === '.' || specifier === '..' || specifier.startsWith('./') || specifier.startsWith('../');
+  if (!relative) return collapse(specifier);
+  const base = referrer ?? '/';
+  return collapse(`${base.slice(0, base.lastIndexOf('/') + 1)}${specifier}`);
+}
+
+/** A path with its "", "." and ".." segments taken out, a ".." at the top dropped. */
+function collapse(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '..') out.pop();
+    else if (part !== '' && part !== '.') out.push(part);
   }
-  return path.join('/');
+  return `${path.startsWith('/') ? '/' : ''}${out.join('/')}`;
 }
 
 /** What is wrong with a `modules` option, if anything. */

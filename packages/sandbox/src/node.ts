@@ -1,5 +1,6 @@
 // Node.js only (subpath @xsb/sandbox/node): a sandbox kept in a folder, as a journal file that
-// grows as it runs and a snapshot written when the host saves.
+// grows as it runs and a snapshot written when the host saves; and a module host confined to a
+// folder (folder-modules.ts).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RestoreReport, readJournal } from '@xsb/journal';
@@ -9,6 +10,7 @@ import { quote } from './plugin.js';
 import { createSandbox, restoreSandbox, type Sandbox, type SandboxOptions } from './sandbox.js';
 
 export { FileSink, type FileSinkOptions, readJournalFile } from '@xsb/journal/node';
+export { type FolderModuleHostOptions, folderModuleHost } from './folder-modules.js';
 
 export interface SandboxFolderOptions extends Omit<SandboxOptions, 'journal'> {
   /** fsync the journal after every entry: survives a power cut, not only a crashed process. */

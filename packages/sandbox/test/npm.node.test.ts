@@ -1,31 +1,33 @@
-// Real npm packages, read from node_modules by the host and run in the guest as CommonJS (their
-// require()s resolved by Node's rules and loaded by the host), give what they give in Node.js.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Real npm packages, read from node_modules by the confined module host and run in the guest as
+// CommonJS (their require()s resolved by Node's rules inside the root), give what they give in Node.js.
+import { fileURLToPath } from 'node:url';
 import { createSandbox, loadEngine, type Sandbox } from '@xsb/sandbox';
+import { folderModuleHost } from '@xsb/sandbox/node';
 import jsYaml from 'js-yaml';
 import lodash from 'lodash';
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 
 const engine = await loadEngine();
-const resolve = createRequire(import.meta.url).resolve;
-
-/** Node's resolution, answered by the host from node_modules. */
-const modules = {
-  resolve: (specifier: string, referrer: string | undefined) => createRequire(referrer ?? import.meta.url).resolve(specifier),
-  load: (name: string) => readFileSync(name, 'utf8'),
-};
+// the workspace is the root: pnpm keeps the packages' files in its node_modules/.pnpm
+const modules = folderModuleHost({
+  root: fileURLToPath(new URL('../../..', import.meta.url)),
+  packages: ['lodash', 'marked', 'js-yaml'],
+});
 
 /** Makes a package a guest global, so guest code uses it as a guest would. */
 function install(sandbox: Sandbox, name: string, entry: string): void {
-  sandbox.evaluateCommonJsModule(`globalThis[${JSON.stringify(name)}] = require(${JSON.stringify(entry)})`, '/install.js');
+  // required as from this package's folder, where its node_modules lists them
+  sandbox.evaluateCommonJsModule(
+    `globalThis[${JSON.stringify(name)}] = require(${JSON.stringify(entry)})`,
+    '/packages/sandbox/install.js',
+  );
 }
 
 describe('npm packages in the guest', () => {
   it('lodash', () => {
     using sandbox = createSandbox({ engine, modules });
-    install(sandbox, '_', resolve('lodash'));
+    install(sandbox, '_', 'lodash');
     const people = [
       { name: 'ada', age: 36, team: 'x' },
       { name: 'bob', age: 25, team: 'y' },
@@ -48,7 +50,7 @@ describe('npm packages in the guest', () => {
 
   it('marked', () => {
     using sandbox = createSandbox({ engine, modules });
-    install(sandbox, 'marked', resolve('marked'));
+    install(sandbox, 'marked', 'marked');
     const markdown =
       '# Title\n\nSome *emphasis*, `code` and a [link](https://example.com).\n\n- one\n- two\n\n```js\nlet x = 1 < 2;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n';
     expect(sandbox.evaluate(`marked.marked.parse(${JSON.stringify(markdown)})`)).toBe(marked.parse(markdown));
@@ -56,7 +58,7 @@ describe('npm packages in the guest', () => {
 
   it('js-yaml', () => {
     using sandbox = createSandbox({ engine, modules });
-    install(sandbox, 'yaml', resolve('js-yaml'));
+    install(sandbox, 'yaml', 'js-yaml');
     const text =
       'name: xsb\nversion: 1.2\nlist:\n  - a\n  - { b: 2, c: [true, null] }\nwhen: 2026-11-27\nmulti: |\n  line one\n  line two\n';
     const guest = sandbox.evaluate(`JSON.stringify(yaml.load(${JSON.stringify(text)}))`) as string;
