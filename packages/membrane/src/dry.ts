@@ -2,6 +2,7 @@
 // the bundled script every machine evaluates first.
 import { makeChannel } from '@xsb/channel';
 import { decodeCesu8, encodeCesu8, type Machine } from '@xsb/xs-wasm';
+import { hostObjectGuard } from './authority.js';
 import { ProtocolError } from './errors.js';
 import { connectGuestSide } from './guest-side.js';
 import { collectIntrinsics, type Intrinsics } from './intrinsics.js';
@@ -129,6 +130,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
   const side = makeMembraneSide({
     name: 'dry',
     intrinsics: hostIntrinsics,
+    guard: hostObjectGuard,
     send: (request: Request): Reply => parseReply(wire.toGuest(JSON.stringify(request))),
     ...(options.nameOf ? { nameOf: options.nameOf } : {}),
     wellKnown: { modules: options.modules ?? NO_MODULES },

@@ -1,3 +1,4 @@
+export { isWritable, writable } from './authority.js';
 export {
   attachMembrane,
   type ControlChannel,

@@ -2,6 +2,7 @@
 // the guest (the wet side); it names its own objects `local` and the other side's `remote`.
 import { fromBase64, toBase64 } from './base64.js';
 import { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
+import type { ObjectGuard } from './guard.js';
 import { type Intrinsics, isSlotMethod } from './intrinsics.js';
 import type { Encoded, EncodedDescriptor, Reply, Request } from './protocol.js';
 
@@ -12,6 +13,8 @@ export interface MembraneSideOptions {
   readonly send: (request: Request) => Reply;
   /** This side's realm, by name (see intrinsics.ts). */
   readonly intrinsics: Intrinsics;
+  /** Performs the other side's reads and writes of this side's objects: what it may do to them. */
+  readonly guard: ObjectGuard;
   /** Local objects the other side may reach by name. */
   readonly wellKnown?: Readonly<Record<string, object>>;
   /**
@@ -117,7 +120,7 @@ interface ImportRecord {
 type Kind = 'o' | 'f' | 'a';
 
 export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
-  const { name, send, intrinsics } = options;
+  const { name, send, intrinsics, guard } = options;
   const wellKnownLocal = options.wellKnown ?? {};
   let revoked = false;
 
@@ -571,13 +574,13 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         return Reflect.apply(fn, decode(request.self), decodeArgs(request.args));
       }
       case 'get':
-        return Reflect.get(local(request.t), decodeKey(request.k));
+        return guard.get(local(request.t), decodeKey(request.k));
       case 'set':
-        return Reflect.set(local(request.t), decodeKey(request.k), decode(request.v));
+        return guard.set(local(request.t), decodeKey(request.k), decode(request.v));
       case 'has':
         return Reflect.has(local(request.t), decodeKey(request.k));
       case 'delete':
-        return Reflect.deleteProperty(local(request.t), decodeKey(request.k));
+        return guard.delete(local(request.t), decodeKey(request.k));
       case 'keys':
         // keys that cannot cross (unique symbols) are not shown to the other side
         return Reflect.ownKeys(local(request.t)).filter(
@@ -587,11 +590,11 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
             WELL_KNOWN_SYMBOLS.some((w) => symbolStatics[w] === key),
         );
       case 'describe':
-        return Reflect.getOwnPropertyDescriptor(local(request.t), decodeKey(request.k));
+        return guard.describe(local(request.t), decodeKey(request.k));
       case 'define':
-        return Reflect.defineProperty(local(request.t), decodeKey(request.k), decodeDescriptor(request.d));
+        return guard.define(local(request.t), decodeKey(request.k), decodeDescriptor(request.d));
       case 'proto':
-        return Reflect.getPrototypeOf(local(request.t));
+        return guard.proto(local(request.t));
       case 'construct': {
         const fn = local(request.t);
         if (typeof fn !== 'function') throw new TypeError('the target of new is not a constructor');

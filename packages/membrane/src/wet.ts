@@ -1,5 +1,6 @@
 // The guest's side, bundled (scripts/build-wet.mjs) into a script every machine evaluates at
 // creation, so it is part of every snapshot. `connectWet` is the factory given to connect().
+import { fullAuthority } from './guard.js';
 import { collectIntrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
 import { type MembraneStats, makeMembraneSide } from './side.js';
@@ -107,6 +108,7 @@ export function connectWet(send: (message: string) => string, codec: Codec): (me
   const side = makeMembraneSide({
     name: 'wet',
     intrinsics: collectIntrinsics(global),
+    guard: fullAuthority,
     send: (request: Request): Reply => parse(send(stringify(request))) as Reply,
     wellKnown: { controlChannel, globalThis: global },
   });

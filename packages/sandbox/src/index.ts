@@ -11,7 +11,7 @@ export {
   readJournal,
   SnapshotFormatError,
 } from '@xsb/journal';
-export { RevokedError } from '@xsb/membrane';
+export { isWritable, RevokedError, writable } from '@xsb/membrane';
 export { type Engine, GuestError, GuestSyntaxError, loadEngine, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';
 export * as errors from './errors.js';
 export {

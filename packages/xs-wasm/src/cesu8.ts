@@ -3,14 +3,24 @@
 // being C strings, U+0000 as the two bytes C0 80. These convert between that and JavaScript
 // strings without losing lone surrogates or NULs.
 
+// The codec's methods are captured when this module loads and applied by hand: TextEncoder and
+// TextDecoder are host classes that a host may hand a guest, and every sandbox's traffic passes
+// here, so no later change to their prototypes may redirect it.
+const { apply } = Reflect;
+const decodeUtf8 = TextDecoder.prototype.decode;
+const encodeUtf8 = TextEncoder.prototype.encode;
+const fromCharCode = String.fromCharCode;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 const utf8Encoder = new TextEncoder();
+/** Decodes UTF-8 with the codec captured at load. */
+export const utf8Decode = (bytes: Uint8Array): string => apply(decodeUtf8, utf8, [bytes]) as string;
+const utf8Encode = (text: string): Uint8Array => apply(encodeUtf8, utf8Encoder, [text]) as Uint8Array;
 /** What CESU-8 encodes otherwise than UTF-8. */
 const NOT_UTF8 = /[\0\ud800-\udfff]/;
 
 /** Encodes a JavaScript string as CESU-8. */
 export function encodeCesu8(text: string): Uint8Array {
-  if (!NOT_UTF8.test(text)) return utf8Encoder.encode(text);
+  if (!NOT_UTF8.test(text)) return utf8Encode(text);
   const out = new Uint8Array(text.length * 3);
   let n = 0;
   for (let i = 0; i < text.length; i++) {
@@ -37,7 +47,7 @@ export function decodeCesu8(bytes: Uint8Array): string {
       break;
     }
   }
-  if (ascii) return utf8.decode(bytes);
+  if (ascii) return utf8Decode(bytes);
   const units: number[] = [];
   let text = '';
   for (let i = 0; i < bytes.length; ) {
@@ -57,9 +67,9 @@ export function decodeCesu8(bytes: Uint8Array): string {
       i += 4;
     }
     if (units.length >= 8192) {
-      text += String.fromCharCode(...units);
+      text += apply(fromCharCode, String, units);
       units.length = 0;
     }
   }
-  return text + String.fromCharCode(...units);
+  return text + apply(fromCharCode, String, units);
 }

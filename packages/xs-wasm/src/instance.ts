@@ -1,4 +1,5 @@
 import createXsbModule from '../dist/wasm/xsb.mjs';
+import { utf8Decode } from './cesu8.js';
 import { EngineLoadError, XsbError } from './errors.js';
 import { type MachinePointer, type Pointer, XSB_DEAD, type XsbExports, type XsbImports } from './ffi.js';
 
@@ -87,7 +88,7 @@ export class Instance {
     const bytes = this.bytes;
     let end = pointer as number;
     while (bytes[end] !== 0) end++;
-    return new TextDecoder().decode(bytes.subarray(pointer, end));
+    return utf8Decode(bytes.subarray(pointer, end));
   }
 
   /**

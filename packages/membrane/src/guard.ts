@@ -1,0 +1,23 @@
+// How a side of the membrane performs the other side's reads and writes on its own objects: the
+// host's side guards them (authority.ts), the guest's side lets the host do anything.
+
+/** How one side performs the other side's reads and writes on its objects (see side.ts). */
+export interface ObjectGuard {
+  get(target: object, key: string | symbol): unknown;
+  describe(target: object, key: string | symbol): PropertyDescriptor | undefined;
+  proto(target: object): object | null;
+  set(target: object, key: string | symbol, value: unknown): boolean;
+  delete(target: object, key: string | symbol): boolean;
+  define(target: object, key: string | symbol, descriptor: PropertyDescriptor): boolean;
+}
+
+/** The other side may do anything: how the guest performs the host's requests. */
+export const fullAuthority: ObjectGuard = Object.freeze({
+  get: (target: object, key: string | symbol) => Reflect.get(target, key),
+  describe: (target: object, key: string | symbol) => Reflect.getOwnPropertyDescriptor(target, key),
+  proto: (target: object) => Reflect.getPrototypeOf(target),
+  set: (target: object, key: string | symbol, value: unknown) => Reflect.set(target, key, value),
+  delete: (target: object, key: string | symbol) => Reflect.deleteProperty(target, key),
+  define: (target: object, key: string | symbol, descriptor: PropertyDescriptor) =>
+    Reflect.defineProperty(target, key, descriptor),
+});
