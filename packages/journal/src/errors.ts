@@ -58,3 +58,46 @@ export class EngineMismatchError extends JournalDivergenceError {
     this.message = `the ${what} was written by engine build ${written}, but this is build ${running}: restore it with the @xsb/xs-wasm version that wrote it`;
   }
 }
+
+/**
+ * The host asked for a snapshot, a collection or a new meter from inside a call into the guest (a
+ * host function the guest called did): the journal would record it in the middle of that
+ * exchange, where a replay cannot put it. Nothing was written; the call goes on.
+ */
+export class ReentrantCallError extends JournalError {
+  override name = 'ReentrantCallError';
+  constructor(readonly operation: 'snapshot' | 'collectGarbage' | 'setMeter') {
+    super(
+      `${operation}() was called while the guest is running a call (from a host function the guest called): call it after the guest's call returns`,
+    );
+  }
+}
+
+/** Where a snapshot was taken, or what a journal holds there: see SnapshotMismatchError. */
+export interface JournalPoint {
+  /** The journal's id (JournalHeader.id). */
+  readonly id: string;
+  /** Entries before the point. */
+  readonly position: number;
+  /** The journal's digest before entry `position` (see SnapshotMeta.journalCrc). */
+  readonly crc: number;
+}
+
+/**
+ * A snapshot restored with a journal it was not taken from: another sandbox's, or one whose
+ * bytes before the snapshot differ from those the snapshot saw.
+ */
+export class SnapshotMismatchError extends JournalError {
+  override name = 'SnapshotMismatchError';
+  constructor(
+    readonly snapshot: JournalPoint,
+    readonly journal: JournalPoint,
+  ) {
+    const hex = (crc: number) => crc.toString(16).padStart(8, '0');
+    super(
+      snapshot.id === journal.id
+        ? `the snapshot was taken at entry ${snapshot.position} of journal "${snapshot.id}", whose entries before it had digest ${hex(snapshot.crc)}, but this journal's entries before it have digest ${hex(journal.crc)}: it is another journal of that id, or one rewritten; pass the snapshot taken from this journal, or restore from the journal alone`
+        : `the snapshot was taken at entry ${snapshot.position} of journal "${snapshot.id}", but this is journal "${journal.id}": pass the snapshot taken from this journal, or restore from the journal alone`,
+    );
+  }
+}

@@ -16,8 +16,11 @@ import { JournalFormatError } from './errors.js';
 /** "XSBJ" in ASCII: the first four bytes of every journal. */
 export const JOURNAL_MAGIC: readonly [0x58, 0x53, 0x42, 0x4a] = Object.freeze([0x58, 0x53, 0x42, 0x4a] as const);
 
-/** Bumped on any incompatible change to the format; a reader refuses versions it does not know. */
-export const JOURNAL_FORMAT_VERSION = 1;
+/**
+ * Bumped on any incompatible change to the format; a reader refuses versions it does not know.
+ * 2: the header has an id, which snapshots carry.
+ */
+export const JOURNAL_FORMAT_VERSION = 2;
 
 /** Machine settings the guest's behaviour depends on: a replay creates its machine with them. */
 export interface MachineSettings {
@@ -27,6 +30,8 @@ export interface MachineSettings {
 }
 
 export interface JournalHeader {
+  /** Names the journal, fixed when it is started: a snapshot restores only with a journal of its id. */
+  readonly id: string;
   /** The engine build that wrote the journal (Engine.buildId). */
   readonly buildId: string;
   readonly machine: MachineSettings;
@@ -41,6 +46,17 @@ const PREAMBLE: Preamble = { magic: JOURNAL_MAGIC, version: JOURNAL_FORMAT_VERSI
 const fail = (offset: number, problem: string): never => {
   throw new JournalFormatError(offset, problem);
 };
+
+/**
+ * The id of a journal started without one: derived from the rest of its header, so that the same
+ * calls write the same bytes in any process. Journals started alike share it; the digest a snapshot
+ * keeps of the journal before it tells them apart once their calls differ (until then, their
+ * guests are the same too).
+ */
+export const defaultJournalId = (header: Omit<JournalHeader, 'id'>): string =>
+  crc32(encodeCesu8(JSON.stringify(header)))
+    .toString(16)
+    .padStart(8, '0');
 
 export function encodeHeader(header: JournalHeader): Uint8Array {
   const json = encodeCesu8(JSON.stringify(header));
@@ -147,11 +163,11 @@ export class JournalReader {
     } catch {
       throw new JournalFormatError(12, 'the header is not JSON');
     }
-    const { buildId, machine } = (header ?? {}) as Partial<JournalHeader>;
+    const { id, buildId, machine } = (header ?? {}) as Partial<JournalHeader>;
     check(
       12,
-      typeof buildId === 'string' && typeof machine === 'object' && machine !== null,
-      'the header lacks buildId or machine',
+      typeof id === 'string' && typeof buildId === 'string' && typeof machine === 'object' && machine !== null,
+      'the header lacks id, buildId or machine',
     );
     // a checksum holds for bytes written on purpose too: settings the writer could not have used are damage
     const { memoryLimit, stackSlots, randomSeed } = machine as Record<string, unknown>;
@@ -211,6 +227,8 @@ export interface ReadJournal {
    * complete entries, so that an unfinished exchange and a torn entry are cut off.
    */
   readonly resumeAt: number;
+  /** Offset of entry `index` (validBytes past the last). */
+  offsetOf(index: number): number;
 }
 
 /** Reads a whole journal; a torn last entry is reported in `tornBytes`, damage throws JournalFormatError. */
@@ -232,5 +250,6 @@ export function readJournal(bytes: Uint8Array): ReadJournal {
     tornBytes: reader.pendingBytes,
     completeEntries: complete,
     resumeAt: reader.offsetOf(complete),
+    offsetOf: (index) => reader.offsetOf(index),
   };
 }

@@ -6,7 +6,10 @@ export {
   JournalDivergenceError,
   JournalError,
   JournalFormatError,
+  type JournalPoint,
+  ReentrantCallError,
   SnapshotFormatError,
+  SnapshotMismatchError,
 } from './errors.js';
 export {
   encodeEntry,

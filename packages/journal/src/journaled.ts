@@ -3,14 +3,28 @@
 // everything the guest sends against it.
 import { attachMembrane, createConnectedMachine, type Membrane, type MembraneWire, type ModuleHost } from '@xsb/membrane';
 import { type Engine, type Machine, MeterExhaustedError, SnapshotError } from '@xsb/xs-wasm';
+import { crc32 } from './crc32.js';
 import { describeEndowments, type EntryKind, type JournalEntry } from './entries.js';
-import { EngineMismatchError, JournalDivergenceError, JournalError, JournalFormatError, SnapshotFormatError } from './errors.js';
-import { encodeEntry, encodeHeader, type JournalHeader, JournalReader, type MachineSettings, readJournal } from './format.js';
+import {
+  EngineMismatchError,
+  JournalDivergenceError,
+  JournalError,
+  JournalFormatError,
+  ReentrantCallError,
+  SnapshotFormatError,
+  SnapshotMismatchError,
+} from './errors.js';
+import { defaultJournalId, encodeEntry, encodeHeader, type JournalHeader, type MachineSettings, readJournal } from './format.js';
 import { type JournalSink, MemorySink } from './sink.js';
 import { decodeSnapshot, encodeSnapshot, type MeterState } from './snapshot.js';
 import { Tables } from './tables.js';
 
 export interface JournaledOptions {
+  /**
+   * The journal's id (JournalHeader.id), which its snapshots carry: a snapshot restores only with
+   * a journal of the same id. Default: derived from the header, so the same calls write the same bytes.
+   */
+  readonly id?: string;
   /** Settings of the machine; the journal's header keeps them for a replay. */
   readonly machine?: MachineSettings;
   /** Where the journal's bytes go; default a MemorySink. */
@@ -35,26 +49,41 @@ export interface Journaled extends Disposable {
   readonly header: JournalHeader;
   /** Every entry since the machine was created, replayed ones included. */
   readonly entries: readonly JournalEntry[];
-  /** Collects the guest's garbage; journaled, since guest finalizers may run after it. */
+  /**
+   * Collects the guest's garbage; journaled, since guest finalizers may run after it. From inside
+   * a call into the guest (a host function it called), refused with ReentrantCallError.
+   */
   collectGarbage(): void;
-  /** The heap, the host's id tables and the journal position, in one buffer (see restoreJournaled). */
+  /**
+   * The heap, the host's id tables and the journal's id, position and digest, in one buffer (see
+   * restoreJournaled). From inside a call into the guest, refused with ReentrantCallError.
+   */
   snapshot(): Uint8Array;
   /**
    * Sets the guest's meter, journaled: `limit` units per call from the host (0 for none) and a
    * `budget` for all calls from here on (null for none). Each call runs with whichever is
    * smaller, the limit or what is left of the budget; with nothing left, a call is refused
-   * with MeterExhaustedError before the guest runs. A replay runs with the same.
+   * with MeterExhaustedError before the guest runs. A replay runs with the same. From inside a
+   * call into the guest, refused with ReentrantCallError.
    */
   setMeter(meter: { readonly limit?: number; readonly budget?: number | null }): void;
   /** The meter's settings and the units used so far (by every call, replayed ones included). */
   readonly meter: MeterState;
+  /**
+   * Revokes the membrane and frees the machine. From inside a call into the guest (a host function
+   * it called), the membrane is revoked at once and the machine freed when the outermost call
+   * returns, since XS is running on it until then.
+   */
   dispose(): void;
 }
 
 export interface RestoreOptions extends JournaledOptions {
   /** The journal's bytes (the whole file: a snapshot says where its tail starts). */
   readonly journal: Uint8Array;
-  /** A snapshot taken of the same sandbox: replay only the entries after it. */
+  /**
+   * A snapshot taken from this journal: replay only the entries after it. One taken from another
+   * journal, or with other bytes before it, is refused with SnapshotMismatchError.
+   */
   readonly snapshot?: Uint8Array;
   /** Called as entries are replayed, to show the progress of a long journal. */
   readonly onProgress?: (replayed: number, total: number) => void;
@@ -74,14 +103,18 @@ export interface RestoreReport {
 
 /** A fresh machine whose membrane is journaled from its first message. */
 export function startJournaled(engine: Engine, options: JournaledOptions = {}): Journaled {
-  const header: JournalHeader = {
+  if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) {
+    throw new TypeError(`the journal's id must be a non-empty string, got ${JSON.stringify(options.id)}`);
+  }
+  const settings = {
     buildId: engine.buildId,
     machine: { ...options.machine },
     ...(options.host === undefined ? {} : { host: options.host }),
   };
+  const header: JournalHeader = { id: options.id ?? defaultJournalId(settings), ...settings };
   const machine = createConnectedMachine(engine, header.machine);
   const endowments = options.endowments ?? {};
-  const recorder = new Recorder(header, options.sink ?? new MemorySink(), new Tables(), [], endowments);
+  const recorder = new Recorder(header, options.sink ?? new MemorySink(), new Tables(), [], endowments, 0);
   recorder.attach(machine, options);
   recorder.endow(endowments);
   return recorder.journaled();
@@ -103,6 +136,15 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
       `the snapshot is at entry ${start}, but the journal has ${complete} complete entries: it is not this snapshot's journal, or it was cut`,
     );
   }
+  // the journal before the snapshot must be the one it saw; the digest the recorder keeps continues from there
+  let journalCrc = digest(options.journal, read.offsetOf, 0, start, 0);
+  if (snapshot && (snapshot.meta.journalId !== header.id || snapshot.meta.journalCrc !== journalCrc)) {
+    throw new SnapshotMismatchError(
+      { id: snapshot.meta.journalId, position: start, crc: snapshot.meta.journalCrc },
+      { id: header.id, position: start, crc: journalCrc },
+    );
+  }
+  journalCrc = digest(options.journal, read.offsetOf, start + 1, complete, journalCrc);
   let machine: Machine;
   try {
     machine = snapshot ? engine.restoreMachine(snapshot.heap, header.machine) : createConnectedMachine(engine, header.machine);
@@ -123,30 +165,23 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
     throw new JournalDivergenceError(snapshot.meta.endowed, `endow ${snapshot.meta.endowments}`, `endow ${described}`);
   }
   const sink = options.sink ?? new MemorySink();
-  // a new sink gets the journal so far; a sink resuming the old file has it already
+  // a new sink gets the journal so far byte for byte, as the digest was taken of it; a sink
+  // resuming the old file has it already
   if (sink.size > 0 && sink.size !== read.resumeAt) {
     throw new JournalError(
       `the sink holds ${sink.size} bytes, but this journal continues after byte ${read.resumeAt}: resume its file at readJournal(journal).resumeAt, or give a new sink`,
     );
   }
-  if (sink.size === 0) {
-    sink.write(encodeHeader(header));
-    for (const entry of read.entries.slice(0, complete)) sink.write(encodeEntry(entry));
-  }
+  if (sink.size === 0) sink.write(options.journal.subarray(0, read.resumeAt));
   const tables = snapshot ? Tables.from(snapshot.meta.tables) : new Tables();
-  const recorder = new Recorder(header, sink, tables, read.entries.slice(0, start), endowments);
+  const recorder = new Recorder(header, sink, tables, read.entries.slice(0, start), endowments, journalCrc);
   if (snapshot) {
     recorder.endowedAt(snapshot.meta.endowed);
     recorder.meterFrom(snapshot.meta.meter);
   }
   try {
     recorder.attach(machine, options);
-    recorder.replay(read.entries, start, complete, options.onProgress, (index) => {
-      // for errors only: reading the journal again is cheaper than keeping every offset
-      const reader = new JournalReader();
-      reader.push(options.journal);
-      return reader.offsetOf(index);
-    });
+    recorder.replay(read.entries, start, complete, options.onProgress, read.offsetOf);
     recorder.membrane.adopt(tables.adopted((name) => recorder.bound(name)));
   } catch (error) {
     recorder.dispose();
@@ -162,6 +197,17 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
       unfinishedEntries: read.entries.length - complete,
     },
   };
+}
+
+/**
+ * The journal's digest up to entry `to` (SnapshotMeta.journalCrc), continued from `crc` (the
+ * digest up to entry `from` - 1): a CRC-32 of the checksums that end the header and each entry.
+ * Not of the bytes: over bytes that end with their own CRC-32, a CRC-32 depends on their length only.
+ */
+function digest(journal: Uint8Array, offsetOf: (index: number) => number, from: number, to: number, crc: number): number {
+  // the record ending at offsetOf(0) is the header, at offsetOf(i + 1) entry i
+  for (let k = from; k <= to; k++) crc = crc32(journal, offsetOf(k) - 4, offsetOf(k), crc);
+  return crc;
 }
 
 /** A meter entry's settings, or undefined if they are not ones setMeter writes. */
@@ -199,6 +245,10 @@ class Recorder {
   #meter: { limit: number; budget: number | null; usedBefore: number } = { limit: 0, budget: null, usedBefore: 0 };
   /** Host → guest exchanges open now: the meter is set as the outermost one starts. */
   #open = 0;
+  /** The digest of the journal so far, which a snapshot keeps (SnapshotMeta.journalCrc). */
+  #crc: number;
+  /** dispose() was called inside a call: the machine goes when the outermost one returns. */
+  #disposing = false;
   /** While replaying: the journal, and the next entry of it. */
   #replay:
     | {
@@ -215,8 +265,11 @@ class Recorder {
     tables: Tables,
     entries: JournalEntry[],
     endowments: Readonly<Record<string, unknown>>,
+    /** The digest of the journal the sink holds already (0 for none). */
+    crc: number,
   ) {
     this.#header = header;
+    this.#crc = crc;
     this.#sink = sink;
     this.#tables = tables;
     this.#entries = entries;
@@ -228,7 +281,21 @@ class Recorder {
         this.#byName.set(name, value);
       }
     }
-    if (sink.size === 0) sink.write(encodeHeader(header));
+    if (sink.size === 0) this.#write(encodeHeader(header));
+  }
+
+  /** Writes a header or an entry: each ends with its checksum, which the digest goes on with. */
+  #write(bytes: Uint8Array): void {
+    this.#sink.write(bytes);
+    this.#crc = crc32(bytes, bytes.length - 4, bytes.length, this.#crc);
+  }
+
+  /**
+   * Refuses what would land in the middle of an exchange (a host function the guest called asked
+   * for it): a replay performs host operations only between exchanges.
+   */
+  #idle(operation: 'snapshot' | 'collectGarbage' | 'setMeter'): void {
+    if (this.#open > 0) throw new ReentrantCallError(operation);
   }
 
   /** The object an endowment name is bound to in this host. */
@@ -246,6 +313,7 @@ class Recorder {
   }
 
   setMeter(meter: { readonly limit?: number; readonly budget?: number | null }): void {
+    this.#idle('setMeter');
     const limit = meter.limit ?? this.#meter.limit;
     const budget = meter.budget === undefined ? this.#meter.budget : meter.budget;
     if (!(Number.isFinite(limit) && limit >= 0))
@@ -310,7 +378,7 @@ class Recorder {
     const entry: JournalEntry = { kind, message };
     this.#tables.observe(entry);
     this.#entries.push(entry);
-    if (this.#replay === undefined) this.#sink.write(encodeEntry(entry));
+    if (this.#replay === undefined) this.#write(encodeEntry(entry));
   }
 
   #toGuest(request: string): string {
@@ -326,6 +394,7 @@ class Recorder {
       throw error;
     } finally {
       this.#open--;
+      if (this.#open === 0 && this.#disposing) this.dispose();
     }
     this.#record('guestReply', reply);
     return reply;
@@ -440,10 +509,12 @@ class Recorder {
         return recorder.#entries as readonly JournalEntry[];
       },
       collectGarbage: () => {
+        recorder.#idle('collectGarbage');
         recorder.#record('collect', '');
         machine.collectGarbage();
       },
       snapshot: () => {
+        recorder.#idle('snapshot');
         recorder.#record('snapshot', '');
         const meter = recorder.meterState();
         const heap = machine.snapshot();
@@ -453,6 +524,8 @@ class Recorder {
             buildId: recorder.#header.buildId,
             machine: recorder.#header.machine,
             position: recorder.#entries.length,
+            journalId: recorder.#header.id,
+            journalCrc: recorder.#crc,
             tables: recorder.#tables.state(),
             endowments: recorder.#endowed.described,
             endowed: recorder.#endowed.index,
@@ -471,6 +544,9 @@ class Recorder {
 
   dispose(): void {
     this.#membrane?.revoke();
-    if (this.#machine && !this.#machine.disposed) this.#machine.dispose();
+    // XS is running on the machine inside a call (a host function the guest called asked): the
+    // guest, cut off from the host now, finishes the call, then the machine goes
+    if (this.#open > 0) this.#disposing = true;
+    else if (this.#machine && !this.#machine.disposed) this.#machine.dispose();
   }
 }

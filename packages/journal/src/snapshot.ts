@@ -10,13 +10,21 @@ import type { TablesState } from './tables.js';
 
 /** "XSBS" in ASCII. */
 export const SNAPSHOT_MAGIC: readonly [0x58, 0x53, 0x42, 0x53] = Object.freeze([0x58, 0x53, 0x42, 0x53] as const);
-export const SNAPSHOT_FORMAT_VERSION = 1;
+/** 2: the metadata names the journal (journalId, journalCrc). */
+export const SNAPSHOT_FORMAT_VERSION = 2;
 
 export interface SnapshotMeta {
   readonly buildId: string;
   readonly machine: MachineSettings;
   /** Entries of the journal the snapshot includes: a restore replays those after them. */
   readonly position: number;
+  /** The id of the journal the snapshot was taken from (JournalHeader.id). */
+  readonly journalId: string;
+  /**
+   * That journal's digest before entry `position`: the CRC-32 of the checksums ending its header
+   * and each entry before it. A restore checks its journal's is the same.
+   */
+  readonly journalCrc: number;
   readonly tables: TablesState;
   /** The endowments as described in the journal (see describeEndowments), and that entry's index. */
   readonly endowments: string;
@@ -110,10 +118,15 @@ const isIdPairs = (value: unknown, named: boolean): boolean =>
 
 function metaProblem(meta: unknown): string | undefined {
   if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) return 'is not an object';
-  const { buildId, machine, position, tables, endowments, endowed, meter } = meta as Partial<Record<keyof SnapshotMeta, unknown>>;
+  const { buildId, machine, position, journalId, journalCrc, tables, endowments, endowed, meter } = meta as Partial<
+    Record<keyof SnapshotMeta, unknown>
+  >;
   if (typeof buildId !== 'string') return 'lacks the build id';
   if (machine === null || typeof machine !== 'object') return 'lacks the machine settings';
   if (!isCount(position)) return `has a journal position of ${JSON.stringify(position)}`;
+  if (typeof journalId !== 'string' || !(isCount(journalCrc) && journalCrc <= 0xffffffff)) {
+    return "lacks its journal's id or digest";
+  }
   if (typeof endowments !== 'string' || !(Number.isSafeInteger(endowed) && (endowed as number) >= -1)) {
     return 'lacks the endowments or where they were journaled';
   }

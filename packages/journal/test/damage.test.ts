@@ -85,8 +85,11 @@ describe('damaged journals', () => {
       expect(() => restoreJournaled(engine, { journal: journal.subarray(0, cut) })).toThrow(JournalFormatError);
     }
     const versioned = journal.slice();
-    versioned[4] = 2;
-    expect(() => restoreJournaled(engine, { journal: versioned })).toThrow(/format version 2, but this reader knows version 1/);
+    versioned[4] = 3;
+    expect(() => restoreJournaled(engine, { journal: versioned })).toThrow(/format version 3, but this reader knows version 2/);
+    // a version 1 journal has no id (which version 2 snapshots check): refused, not read without one
+    versioned[4] = 1;
+    expect(() => restoreJournaled(engine, { journal: versioned })).toThrow(/format version 1, but this reader knows version 2/);
     const header = readJournal(journal).header;
     const other = encodeHeader({ ...header, buildId: '0123456789abcdef' });
     const foreign = new Uint8Array([...other, ...journal.subarray(encodeHeader(header).length)]);

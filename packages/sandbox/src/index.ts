@@ -7,9 +7,11 @@ export {
   type JournalSink,
   MemorySink,
   type ReadJournal,
+  ReentrantCallError,
   type RestoreReport,
   readJournal,
   SnapshotFormatError,
+  SnapshotMismatchError,
 } from '@xsb/journal';
 export { isWritable, RevokedError, writable } from '@xsb/membrane';
 export { type Engine, GuestError, GuestSyntaxError, loadEngine, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';

@@ -39,12 +39,20 @@ export interface SandboxOptions {
   readonly randomSeed?: number;
   /** Where the journal goes; default in memory. */
   readonly journal?: JournalSink;
+  /**
+   * Names the sandbox in its journal, and so in its snapshots: a snapshot restores only with the
+   * journal it was taken from. Default: derived from the engine build, limits, seed and plugins.
+   */
+  readonly id?: string;
 }
 
-export interface RestoreSandboxOptions extends Omit<SandboxOptions, 'limits' | 'randomSeed' | 'journal'> {
+export interface RestoreSandboxOptions extends Omit<SandboxOptions, 'limits' | 'randomSeed' | 'journal' | 'id'> {
   /** The journal's bytes, whole. */
   readonly journal: Uint8Array;
-  /** A snapshot of the same sandbox (sandbox.snapshot()): only the journal after it is replayed. */
+  /**
+   * A snapshot taken from this journal (sandbox.snapshot()): only the journal after it is replayed.
+   * A snapshot of another journal is refused with SnapshotMismatchError.
+   */
   readonly snapshot?: Uint8Array;
   /** Where the journal goes from here; a new sink gets the journal so far first. */
   readonly sink?: JournalSink;
@@ -73,10 +81,14 @@ export interface Sandbox extends Disposable {
   readonly plugins: Readonly<Record<string, unknown>>;
   /** Everything that crossed, in order (see @xsb/journal). */
   readonly journal: readonly JournalEntry[];
-  /** The sandbox's whole state at this point: restoreSandbox takes it with the journal. */
+  /**
+   * The sandbox's whole state at this point: restoreSandbox takes it with the journal. Not from
+   * inside a call into the guest (a host function it called): that throws ReentrantCallError.
+   */
   snapshot(): Uint8Array;
-  /** Collects the guest's garbage (journaled): guest proxies of dropped host objects go. */
+  /** Collects the guest's garbage (journaled): guest proxies of dropped host objects go. Not from inside a call either. */
   collectGarbage(): void;
+  /** From inside a call into the guest, the guest loses the host at once and its machine goes when the call returns. */
   dispose(): void;
 }
 
@@ -118,6 +130,9 @@ function checkOptions(options: unknown, restoring: boolean): void {
     }
     if (o.randomSeed !== undefined && !Number.isSafeInteger(o.randomSeed)) {
       problems.push(`randomSeed is ${quote(o.randomSeed)}; expected an integer`);
+    }
+    if (o.id !== undefined && (typeof o.id !== 'string' || o.id === '')) {
+      problems.push(`id is ${quote(o.id)}; expected a non-empty string`);
     }
   } else {
     if (!(o.journal instanceof Uint8Array))
@@ -242,6 +257,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     ...(options.journal === undefined ? {} : { sink: options.journal }),
     modules: membraneModuleHost(options.modules),
     host: { plugins: installed.names },
+    ...(options.id === undefined ? {} : { id: options.id }),
   });
   try {
     for (const [name, source] of installed.scripts)
