@@ -5,6 +5,7 @@
 import { type Metering, meteringPlugin } from '@xsb/plugin-metering';
 import {
   createSandbox,
+  DisposedError,
   JournalFormatError,
   loadEngine,
   MemorySink,
@@ -141,6 +142,19 @@ describe('host operations from inside a guest call', () => {
     expect(states[1]).toEqual(states[0]);
     expect(bystander.evaluate('n += 1')).toBe(3);
     bystander.dispose();
+  });
+
+  it('refuses a snapshot, a collection and a meter setting after dispose, and journals none', () => {
+    const sandbox = createSandbox({ engine, plugins: plugins() });
+    sandbox.evaluate('var n = 1');
+    const sink = sandbox.journal.length;
+    sandbox.dispose();
+    const metering = sandbox.plugins.metering as Metering;
+    for (const attempt of [() => sandbox.snapshot(), () => sandbox.collectGarbage(), () => metering.refill(1_000)]) {
+      expect(attempt).toThrow(DisposedError);
+      expect(attempt).toThrow(/was disposed/);
+    }
+    expect(sandbox.journal.length).toBe(sink);
   });
 });
 

@@ -2,7 +2,7 @@
 // replaying the journal into a fresh machine (or into one restored from a snapshot) and checking
 // everything the guest sends against it.
 import { attachMembrane, createConnectedMachine, type Membrane, type MembraneWire, type ModuleHost } from '@xsb/membrane';
-import { type Engine, type Machine, MeterExhaustedError, SnapshotError } from '@xsb/xs-wasm';
+import { DisposedError, type Engine, type Machine, MachineDeadError, MeterExhaustedError, SnapshotError } from '@xsb/xs-wasm';
 import { crc32 } from './crc32.js';
 import { describeEndowments, type EntryKind, type JournalEntry } from './entries.js';
 import {
@@ -296,6 +296,12 @@ class Recorder {
    */
   #idle(operation: 'snapshot' | 'collectGarbage' | 'setMeter'): void {
     if (this.#open > 0) throw new ReentrantCallError(operation);
+    // nothing is journaled for a machine that cannot perform it: the entry would never replay
+    if (this.#disposing || !this.#machine || this.#machine.disposed) {
+      throw new DisposedError(`${operation}: the sandbox was disposed; restore it from its journal to carry on`);
+    }
+    const death = this.#machine.deathReason;
+    if (death !== undefined) throw new MachineDeadError(death);
   }
 
   /** The object an endowment name is bound to in this host. */

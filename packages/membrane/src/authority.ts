@@ -11,12 +11,22 @@ import type { ObjectGuard } from './guard.js';
 
 // Captured when the module loads: host code that runs later cannot redirect the guard.
 const { apply, get, getOwnPropertyDescriptor, getPrototypeOf, set, deleteProperty, defineProperty } = Reflect;
+const { isArray } = Array;
 const weakSetHas = WeakSet.prototype.has;
 const weakSetAdd = WeakSet.prototype.add;
+const weakMapGet = WeakMap.prototype.get;
+const weakMapSet = WeakMap.prototype.set;
+const regExpTest = RegExp.prototype.test;
 
 const writableObjects = new WeakSet<object>();
-/** Objects a guest reached through a prototype path, or off a function: shared, never writable. */
+/**
+ * What the guest reached through a prototype path, read off a function or a shared object, or
+ * found as a data property up an object's prototype chain: shared by many host objects, so never
+ * writable, never `this` of a call, never handed back to the host.
+ */
 const sharedObjects = new WeakSet<object>();
+/** The host functions the guest read off each host object: the methods it may call on it. */
+const methodsRead = new WeakMap<object, WeakSet<object>>();
 const isMarked = (set: WeakSet<object>, value: object): boolean => apply(weakSetHas, set, [value]) as boolean;
 const mark = (set: WeakSet<object>, value: object): void => {
   apply(weakSetAdd, set, [value]);
@@ -24,6 +34,35 @@ const mark = (set: WeakSet<object>, value: object): void => {
 
 /** Keys through which a guest reaches what many host objects share. */
 const SHARING_KEYS: ReadonlySet<string | symbol> = new Set(['constructor', 'prototype', '__proto__']);
+
+/**
+ * Keys the language reads and calls on its own (await, iteration, conversion, species, JSON):
+ * a guest function stored under one would run whenever host code used the object, uncalled.
+ */
+const IMPLICIT_KEYS: ReadonlySet<string | symbol> = new Set([
+  'then',
+  'constructor',
+  'toJSON',
+  'toString',
+  'valueOf',
+  'toLocaleString',
+  '__proto__',
+  Symbol.asyncIterator,
+  Symbol.hasInstance,
+  Symbol.isConcatSpreadable,
+  Symbol.iterator,
+  Symbol.match,
+  Symbol.matchAll,
+  Symbol.replace,
+  Symbol.search,
+  Symbol.species,
+  Symbol.split,
+  Symbol.toPrimitive,
+  Symbol.toStringTag,
+  Symbol.unscopables,
+]);
+
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,9})$/;
 
 const isObject = (value: unknown): value is object =>
   (typeof value === 'object' && value !== null) || typeof value === 'function';
@@ -36,7 +75,22 @@ function isClassPrototype(value: object): boolean {
   return prototype !== undefined && 'value' in prototype && prototype.value === value;
 }
 
+/** Shared by many host objects (functions are shared too, but may be called and handed back). */
+const isShared = (value: object): boolean =>
+  typeof value !== 'function' && (isMarked(sharedObjects, value) || isClassPrototype(value));
+
+/** Whether `key` of `target` is a data property found up its prototype chain rather than its own. */
+function isInheritedData(target: object, key: string | symbol): boolean {
+  if (getOwnPropertyDescriptor(target, key)) return false;
+  for (let holder = getPrototypeOf(target); holder !== null; holder = getPrototypeOf(holder)) {
+    const descriptor = getOwnPropertyDescriptor(holder, key);
+    if (descriptor) return 'value' in descriptor;
+  }
+  return false;
+}
+
 const keyText = (key: string | symbol): string => (typeof key === 'symbol' ? `[${String(key)}]` : JSON.stringify(key));
+const WRITABLE_HINT = 'A host that means the guest to change an object hands it as writable(object), from @xsb/sandbox';
 
 /**
  * Lets every guest that holds `value` (a plain object or an array of the host's) set, delete and
@@ -60,40 +114,59 @@ export function writable<T extends object>(value: T): T {
 
 /** Whether the guest may write to `value` (see writable). */
 export function isWritable(value: object): boolean {
-  return isMarked(writableObjects, value) && !isMarked(sharedObjects, value) && !isClassPrototype(value);
+  return isMarked(writableObjects, value) && !isShared(value);
 }
 
-function refuse(target: object, key: string | symbol, what: string): never {
+function checkWrite(target: object, key: string | symbol, what: string, value?: unknown): void {
   if (key === '__proto__') {
+    throw new TypeError(`the guest may not ${what} __proto__ of a host object: a host object's prototype never changes from the guest`);
+  }
+  if (!isWritable(target)) {
+    const kind = typeof target === 'function' ? 'host function (functions and their statics are shared)' : 'host object';
+    throw new TypeError(`the guest may not ${what} ${keyText(key)} of a ${kind}: the host handed it read-only. ${WRITABLE_HINT}`);
+  }
+  if (IMPLICIT_KEYS.has(key)) {
     throw new TypeError(
-      `the guest may not ${what} __proto__ of a host object: a host object's prototype never changes from the guest`,
+      `the guest may not ${what} ${keyText(key)} of a host object, even a writable one: the language calls it implicitly, so host code would run guest code it never called`,
     );
   }
-  const kind = typeof target === 'function' ? 'host function (functions and their statics are shared)' : 'host object';
-  throw new TypeError(
-    `the guest may not ${what} ${keyText(key)} of a ${kind}: the host handed it read-only. A host that means the guest to change an object hands it as writable(object), from @xsb/sandbox`,
-  );
+  if (isArray(target) && what !== 'delete') {
+    // one cheap message must not make a host loop over the array run for billions of steps
+    const { length } = target as unknown[];
+    const grows =
+      key === 'length'
+        ? !(typeof value === 'number' && value <= length)
+        : typeof key === 'string' && (apply(regExpTest, ARRAY_INDEX, [key]) as boolean) && Number(key) > length;
+    if (grows) {
+      throw new TypeError(
+        `the guest may not ${what} ${keyText(key)} of a writable host array of length ${length}: it grows only by appending (push), and shrinks`,
+      );
+    }
+  }
 }
 
-function checkWrite(target: object, key: string | symbol, what: string): void {
-  if (key === '__proto__' || !isWritable(target)) refuse(target, key, what);
-}
-
-/** Notes what the guest reached through a prototype path or off a function: never writable. */
-function reached(target: object, key: string | symbol, value: unknown): void {
-  if (isObject(value) && (typeof target === 'function' || SHARING_KEYS.has(key))) mark(sharedObjects, value);
+/** Notes what reading `key` of `target` gave the guest: methods it may call on target, and what is shared. */
+function reached(target: object, key: string | symbol, value: unknown, inherited: () => boolean): void {
+  if (!isObject(value)) return;
+  if (typeof value === 'function') {
+    let methods = apply(weakMapGet, methodsRead, [target]) as WeakSet<object> | undefined;
+    if (!methods) apply(weakMapSet, methodsRead, [target, (methods = new WeakSet())]);
+    mark(methods, value);
+  } else if (typeof target === 'function' || SHARING_KEYS.has(key) || isShared(target) || inherited()) {
+    mark(sharedObjects, value);
+  }
 }
 
 /** How the host performs the guest's requests on host objects. */
 export const hostObjectGuard: ObjectGuard = Object.freeze({
   get(target: object, key: string | symbol): unknown {
     const value = get(target, key);
-    reached(target, key, value);
+    reached(target, key, value, () => isInheritedData(target, key));
     return value;
   },
   describe(target: object, key: string | symbol): PropertyDescriptor | undefined {
     const descriptor = getOwnPropertyDescriptor(target, key);
-    if (descriptor && 'value' in descriptor) reached(target, key, descriptor.value);
+    if (descriptor && 'value' in descriptor) reached(target, key, descriptor.value, () => false);
     return descriptor;
   },
   proto(target: object): object | null {
@@ -102,7 +175,7 @@ export const hostObjectGuard: ObjectGuard = Object.freeze({
     return prototype;
   },
   set(target: object, key: string | symbol, value: unknown): boolean {
-    checkWrite(target, key, 'set');
+    checkWrite(target, key, 'set', value);
     return set(target, key, value);
   },
   delete(target: object, key: string | symbol): boolean {
@@ -110,12 +183,29 @@ export const hostObjectGuard: ObjectGuard = Object.freeze({
     return deleteProperty(target, key);
   },
   define(target: object, key: string | symbol, descriptor: PropertyDescriptor): boolean {
-    checkWrite(target, key, 'define');
+    checkWrite(target, key, 'define', descriptor.value);
     // an accessor would run guest code whenever host code reads the property, and throw once the
     // sandbox is gone: the guest writes values only
     if ('get' in descriptor || 'set' in descriptor) {
       throw new TypeError(`the guest may define only values on a host object, not a getter or setter (${keyText(key)})`);
     }
     return defineProperty(target, key, descriptor);
+  },
+  sentBack(value: object): void {
+    if (isShared(value)) {
+      throw new TypeError(
+        'the guest may not hand a host prototype, or what it reached through one, back to the host: it is shared by every instance, and host code given it could change them all. Hand the instance instead',
+      );
+    }
+  },
+  call(fn: object, self: object): void {
+    if (isWritable(self)) return;
+    for (let holder: object | null = self; holder !== null; holder = getPrototypeOf(holder)) {
+      const methods = apply(weakMapGet, methodsRead, [holder]) as WeakSet<object> | undefined;
+      if (methods && isMarked(methods, fn)) return;
+    }
+    throw new TypeError(
+      'the guest may call a host function with a host object as `this` only if it read that function off the object (or off what the object inherits from): a method works on the object it came with',
+    );
   },
 });

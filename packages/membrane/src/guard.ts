@@ -9,6 +9,10 @@ export interface ObjectGuard {
   set(target: object, key: string | symbol, value: unknown): boolean;
   delete(target: object, key: string | symbol): boolean;
   define(target: object, key: string | symbol, descriptor: PropertyDescriptor): boolean;
+  /** A local object the other side sends back as a value: an argument, `this`, a result, a property value. */
+  sentBack(value: object): void;
+  /** Before a local function runs for the other side with a local object as `this`. */
+  call(fn: object, self: object): void;
 }
 
 /** The other side may do anything: how the guest performs the host's requests. */
@@ -20,4 +24,6 @@ export const fullAuthority: ObjectGuard = Object.freeze({
   delete: (target: object, key: string | symbol) => Reflect.deleteProperty(target, key),
   define: (target: object, key: string | symbol, descriptor: PropertyDescriptor) =>
     Reflect.defineProperty(target, key, descriptor),
+  sentBack: () => {},
+  call: () => {},
 });

@@ -311,7 +311,11 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         throw new ProtocolError(`unknown well-known symbol ${JSON.stringify(encoded.w)}`);
       case 's':
         return importObject(encoded.id, encoded.k);
-      case 'd':
+      case 'd': {
+        const value = local(encoded);
+        guard.sentBack(value);
+        return value;
+      }
       case 'w':
         return local(encoded);
       case 'i': {
@@ -566,12 +570,17 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         const target = request.t;
         // by name: the host may call any of the guest's intrinsics (see decode), the guest only
         // the host's methods that must run where their receiver lives
-        const fn =
-          target !== null && typeof target === 'object' && target.$ === 'i' && (name === 'wet' || isSlotMethod(target.p))
-            ? intrinsics.byPath(target.p)
-            : local(target);
+        const byName =
+          target !== null && typeof target === 'object' && target.$ === 'i' && (name === 'wet' || isSlotMethod(target.p));
+        const fn = byName ? intrinsics.byPath(target.p) : local(target);
         if (typeof fn !== 'function') throw new TypeError('the target of a call is not a function');
-        return Reflect.apply(fn, decode(request.self), decodeArgs(request.args));
+        const self = decode(request.self);
+        // a local function with a local `this` (not a proxy of the other side's object) is the
+        // guard's to allow; an intrinsic by name applies to whatever decode let through
+        if (!byName && self !== null && (typeof self === 'object' || typeof self === 'function') && !remoteRefs.has(self)) {
+          guard.call(fn, self);
+        }
+        return Reflect.apply(fn, self, decodeArgs(request.args));
       }
       case 'get':
         return guard.get(local(request.t), decodeKey(request.k));

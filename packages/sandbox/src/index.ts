@@ -14,7 +14,15 @@ export {
   SnapshotMismatchError,
 } from '@xsb/journal';
 export { isWritable, RevokedError, writable } from '@xsb/membrane';
-export { type Engine, GuestError, GuestSyntaxError, loadEngine, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';
+export {
+  DisposedError,
+  type Engine,
+  GuestError,
+  GuestSyntaxError,
+  loadEngine,
+  MachineDeadError,
+  MeterExhaustedError,
+} from '@xsb/xs-wasm';
 export * as errors from './errors.js';
 export {
   ModuleNotFoundError,
