@@ -40,9 +40,12 @@ export function connectWet(send: (message: string) => string, codec: Codec): (me
   const commonJsModules = new Map<string, CommonJsModule>();
   let modulesProxy: Modules | undefined;
   const modules = (): Modules => (modulesProxy ??= side.wellKnown('modules') as Modules);
-  codec.setModuleHook((op, specifier, referrer) =>
-    op === 'load' ? modules().load(specifier) : modules().resolve(specifier, referrer),
-  );
+  codec.setModuleHook((op, specifier, referrer) => {
+    if (op !== 'load') return modules().resolve(specifier, referrer);
+    const text = String(modules().load(specifier));
+    // a JSON module is its value as the default export (what `import data from './x.json'` means)
+    return specifier.endsWith('.json') ? `export default ${stringify(parse(text))};` : text;
+  });
 
   const runCommonJs = (module: CommonJsModule, source: string, filename: string): void => {
     const wrapper = indirectEval(`(function (exports, require, module, __filename, __dirname) {${source}\n})`);
