@@ -167,6 +167,9 @@ export const hostObjectGuard: ObjectGuard = Object.freeze({
   describe(target: object, key: string | symbol): PropertyDescriptor | undefined {
     const descriptor = getOwnPropertyDescriptor(target, key);
     if (descriptor && 'value' in descriptor) reached(target, key, descriptor.value, () => false);
+    // a getter is a method of the object it was read off, like one read with get; a setter is a
+    // write, so it runs only on what is writable
+    if (descriptor?.get) reached(target, key, descriptor.get, () => false);
     return descriptor;
   },
   proto(target: object): object | null {

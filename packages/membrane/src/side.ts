@@ -550,11 +550,33 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     return out;
   }
 
+  // XS refuses a proxy as the getter or setter of a descriptor a proxy trap returns ("get is no
+  // function"): an accessor of the other side's is a plain function here that calls it, one per
+  // proxy, and it crosses back as the original
+  const accessors = new WeakMap<object, (...args: unknown[]) => unknown>();
+  function accessor(value: unknown): ((...args: unknown[]) => unknown) | undefined {
+    if (typeof value !== 'function') return value as undefined;
+    const ref = remoteRefs.get(value);
+    if (ref === undefined) return value as (...args: unknown[]) => unknown;
+    let plain = accessors.get(value);
+    if (!plain) {
+      const remote = value;
+      plain = {
+        accessor(this: unknown, ...args: unknown[]) {
+          return Reflect.apply(remote, this, args);
+        },
+      }.accessor;
+      remoteRefs.set(plain, ref);
+      accessors.set(value, plain);
+    }
+    return plain;
+  }
+
   function decodeDescriptor(encoded: EncodedDescriptor): PropertyDescriptor {
     const out: PropertyDescriptor = {};
     if ('v' in encoded) out.value = decode(encoded.v as Encoded);
-    if ('g' in encoded) out.get = decode(encoded.g as Encoded) as () => unknown;
-    if ('s' in encoded) out.set = decode(encoded.s as Encoded) as (v: unknown) => void;
+    if ('g' in encoded) out.get = accessor(decode(encoded.g as Encoded));
+    if ('s' in encoded) out.set = accessor(decode(encoded.s as Encoded));
     if ('w' in encoded) out.writable = encoded.w;
     if ('e' in encoded) out.enumerable = encoded.e;
     if ('c' in encoded) out.configurable = encoded.c;
