@@ -8,37 +8,59 @@ export interface ConsoleApi {
   format(value: unknown): string;
 }
 
+// The guest side runs before any guest code and takes the built-ins it uses then, so a guest that
+// later replaces Array.prototype.map, JSON.stringify or String changes its own code, not how its
+// lines are made: each line is a string when it reaches the host. No iterators, no array methods.
+// Its completion value is format itself, so the host's format() is one crossing.
 const GUEST = `(() => {
+  'use strict';
   const write = globalThis.__xsbWrite;
   delete globalThis.__xsbWrite;
+  const { stringify } = JSON;
+  const { keys } = Object;
+  const { isArray } = Array;
+  const { defineProperty, apply } = Reflect;
+  const { freeze } = Object;
+  const toText = String;
+  const NativeError = Error;
+  const symbolToString = Symbol.prototype.toString;
   const format = (value, depth) => {
     try {
-      if (typeof value === 'string') return depth ? JSON.stringify(value) : value;
-      if (typeof value === 'bigint') return value + 'n';
-      if (typeof value === 'symbol') return value.toString();
+      if (typeof value === 'string') return depth ? stringify(value) : value;
+      if (typeof value === 'bigint') return toText(value) + 'n';
+      if (typeof value === 'symbol') return apply(symbolToString, value, []);
       if (typeof value === 'function') return '[Function' + (value.name ? ': ' + value.name : ' (anonymous)') + ']';
-      if (value === null || typeof value !== 'object') return String(value);
-      if (value instanceof Error) return value.name + ': ' + value.message;
-      if (Array.isArray(value)) {
+      if (value === null || typeof value !== 'object') return toText(value);
+      if (value instanceof NativeError) return value.name + ': ' + value.message;
+      if (isArray(value)) {
         if (depth > 2) return '[Array]';
-        return value.length ? '[ ' + value.map((item) => format(item, depth + 1)).join(', ') + ' ]' : '[]';
+        const length = value.length;
+        let text = '';
+        for (let i = 0; i < length; i++) text += (i ? ', ' : '') + format(value[i], depth + 1);
+        return length ? '[ ' + text + ' ]' : '[]';
       }
       if (depth > 2) return '[Object]';
-      const keys = Object.keys(value);
-      return keys.length ? '{ ' + keys.map((key) => key + ': ' + format(value[key], depth + 1)).join(', ') + ' }' : '{}';
+      const names = keys(value);
+      let text = '';
+      for (let i = 0; i < names.length; i++) text += (i ? ', ' : '') + names[i] + ': ' + format(value[names[i]], depth + 1);
+      return names.length ? '{ ' + text + ' }' : '{}';
     } catch {
       return '[unformattable]';
     }
   };
-  const line = (args) => args.map((arg) => format(arg, 0)).join(' ');
+  const line = (args) => {
+    let text = '';
+    for (let i = 0; i < args.length; i++) text += (i ? ' ' : '') + format(args[i], 0);
+    return text;
+  };
   const out = (...args) => write('out', line(args));
   const err = (...args) => write('err', line(args));
-  Object.defineProperty(globalThis, 'console', {
-    value: Object.freeze({ log: out, info: out, debug: out, error: err, warn: err }),
+  defineProperty(globalThis, 'console', {
+    value: freeze({ log: out, info: out, debug: out, error: err, warn: err }),
     writable: true,
     configurable: true,
   });
-  return { format: (value) => format(value, 1) };
+  return freeze((value) => format(value, 1));
 })()`;
 
 /**
@@ -52,9 +74,22 @@ export const consolePlugin = definePlugin({
   install(context, write: Write | undefined): ConsoleApi {
     if (typeof write !== 'function') throw new TypeError('console: the options are the function that writes lines');
     context.defineGlobals({
-      __xsbWrite: (stream: unknown, line: unknown) => write(stream === 'err' ? 'err' : 'out', String(line)),
+      // only the guest side calls this, with strings; anything else is not read (a guest object's
+      // toString would run guest code outside the call that logged)
+      __xsbWrite: (stream: unknown, line: unknown) =>
+        write(stream === 'err' ? 'err' : 'out', typeof line === 'string' ? line : '[unformattable]'),
     });
     context.guestScript(GUEST);
-    return Object.freeze({ format: (value: unknown) => (context.guest() as ConsoleApi).format(value) });
+    // Looked up at each call, not kept, so that a restored host crosses as the original did.
+    return Object.freeze({
+      format(value: unknown) {
+        const text = (context.guest() as (value: unknown) => unknown)(value);
+        if (typeof text !== 'string')
+          throw new TypeError(
+            `console: the guest side answered format with ${text === null ? 'null' : `a ${typeof text}`}, never a string: the guest's heap is not as the plugin left it; restore the sandbox from a snapshot`,
+          );
+        return text;
+      },
+    });
   },
 });

@@ -36,3 +36,34 @@ it('refuses to install without a write function', () => {
     'console: the options are the function that writes lines',
   );
 });
+
+it('formats as before after the guest replaced the built-ins it would use, and format() is one call into the guest', () => {
+  const lines: string[] = [];
+  using sandbox = createSandbox({
+    engine,
+    plugins: [[consolePlugin, (stream: string, line: string) => lines.push(`${stream}: ${line}`)]],
+  });
+  const api = sandbox.plugins.console as ConsoleApi;
+  expect(api.format([1])).toBe('[ 1 ]');
+  // (String and Reflect.apply stay: the membrane's own guest side still uses them at each call)
+  sandbox.evaluate(`
+    const define = Object.defineProperty;
+    const forged = () => ({ toString: () => 'forged' });
+    for (const [owner, name] of [
+      [Array.prototype, 'map'], [Array.prototype, 'join'], [JSON, 'stringify'], [Object, 'keys'],
+      [Array, 'isArray'], [Symbol.prototype, 'toString'], [Object, 'freeze'],
+    ]) define(owner, name, { value: forged, writable: true, configurable: true });
+    define(Array.prototype, Symbol.iterator, { value: forged, writable: true, configurable: true });
+  `);
+  sandbox.evaluate('console.log("a", [1, "b", { c: 2n }], Symbol("s"), new TypeError("t"))');
+  expect(lines).toEqual(['out: a [ 1, "b", { c: 2n } ] Symbol(s) TypeError: t']);
+  const value = sandbox.evaluate('({ list: ["x"] })');
+  // the sandbox's lookup of the plugin's guest side (as sandbox.root costs), then the one call
+  const kinds = (from: number) => sandbox.journal.slice(from).map((entry) => entry.kind);
+  const before = sandbox.journal.length;
+  sandbox.root('nothing kept under this name');
+  const expected = [...kinds(before), 'toGuest', 'guestReply'];
+  const from = sandbox.journal.length;
+  expect(api.format(value)).toBe('{ list: [ "x" ] }');
+  expect(kinds(from)).toEqual(expected);
+});

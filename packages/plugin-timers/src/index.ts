@@ -1,5 +1,5 @@
-import { definePlugin } from '@xsb/sandbox';
-import { TIMERS_GUEST } from './guest.js';
+import { definePlugin, MachineDeadError, RevokedError } from '@xsb/sandbox';
+import { MAX_ERROR_LENGTH, MAX_ERRORS, TIMERS_GUEST } from './guest.js';
 
 export interface TimersOptions {
   /**
@@ -16,8 +16,25 @@ export interface TimersOptions {
 export interface Fired {
   /** Callbacks run. */
   readonly fired: number;
-  /** What the callbacks that threw threw, as "Name: message". */
+  /** What the first callbacks that threw threw (20 at most), as "Name: message", each cut to 200 characters. */
   readonly errors: readonly string[];
+  /** Callbacks that threw beyond those in `errors`. */
+  readonly moreErrors: number;
+}
+
+/** How follow() moves the clock, and whom it tells. */
+export interface FollowOptions {
+  /** How often to move the clock, in ms of host time; default 10. */
+  readonly everyMs?: number;
+  /** Hears of each move that fired something. */
+  readonly onFired?: (fired: Fired) => void;
+  /**
+   * Hears what a move threw (MeterExhaustedError from a callback that ran out, say), and what
+   * onFired threw; following goes on. Following stops by itself once the machine is dead
+   * (this hears the MachineDeadError) or the sandbox disposed (nothing to hear). Default: each
+   * error reported with console.error, a run of the same one once; never thrown into the event loop.
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** The host's controls of the guest's clock. */
@@ -31,22 +48,86 @@ export interface Timers {
   /** Fires the timers due now (set with a delay of 0, say). */
   runDue(): Fired;
   /**
-   * Real mode only: from now on, every `everyMs` (default 10) the clock moves by the host time
-   * that passed, firing what fell due; `onFired` hears of each move that fired something. Returns
-   * a function that stops following (call it before disposing the sandbox).
+   * Real mode only: from now on, every `everyMs` the clock moves by the host time that passed,
+   * firing what fell due. Returns a function that stops following.
    */
-  follow(options?: { readonly everyMs?: number; readonly onFired?: (fired: Fired) => void }): () => void;
+  follow(options?: FollowOptions): () => void;
 }
 
-interface GuestTimers {
-  now(): number;
-  pending(): number;
-  advance(ms: number): { fired: number; errors: string[] };
-  runDue(): { fired: number; errors: string[] };
+/** The guest side's one entry point (see guest.ts): one crossing per operation. */
+type Control = (op: 'now' | 'pending' | 'advance' | 'runDue', ms?: number) => unknown;
+
+// Taken when this module loads: what the guest answers is read with these and nothing it could reach.
+const parseJson = JSON.parse;
+const { isArray } = Array;
+const { isSafeInteger } = Number;
+const { freeze } = Object;
+
+// The longest answer the guest side sends: each error's text, JSON-escaped (6 units per unit at
+// worst), with its quotes and comma, and the numbers around them.
+const MAX_ANSWER_LENGTH = MAX_ERRORS * (6 * MAX_ERROR_LENGTH + 3) + 100;
+
+/** A guest answer as it should appear in an error message: its kind, or text cut short. */
+function shortQuote(value: unknown): string {
+  if (typeof value !== 'string') return value === null ? 'null' : `a ${typeof value}`;
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
-const copy = (fired: { fired: number; errors: string[] }): Fired =>
-  Object.freeze({ fired: fired.fired, errors: Object.freeze([...fired.errors]) });
+function malformed(op: string, answer: unknown): TypeError {
+  return new TypeError(
+    `timers: the guest side answered ${op} with ${shortQuote(answer)}, which it never sends: the guest's heap is not as the plugin left it; restore the sandbox from a snapshot`,
+  );
+}
+
+/** Reads the guest side's answer to advance or runDue: text, parsed and checked here, never a guest object. */
+function readFired(op: string, answer: unknown): Fired {
+  if (typeof answer !== 'string' || answer.length > MAX_ANSWER_LENGTH) throw malformed(op, answer);
+  let parsed: { fired?: unknown; errors?: unknown; moreErrors?: unknown; now?: unknown };
+  try {
+    parsed = parseJson(answer);
+  } catch {
+    throw malformed(op, answer);
+  }
+  // now is there for the journal (see guest.ts), and checked like the rest
+  const { fired, errors, moreErrors, now } = parsed ?? {};
+  if (
+    !(isSafeInteger(fired) && (fired as number) >= 0) ||
+    !(isSafeInteger(moreErrors) && (moreErrors as number) >= 0) ||
+    !(typeof now === 'number' && Number.isFinite(now) && now >= 0) ||
+    !isArray(errors) ||
+    errors.length > MAX_ERRORS ||
+    !errors.every((error) => typeof error === 'string' && error.length <= MAX_ERROR_LENGTH)
+  )
+    throw malformed(op, answer);
+  return freeze({ fired: fired as number, errors: freeze(errors as string[]), moreErrors: moreErrors as number });
+}
+
+function readCount(op: string, answer: unknown, whole: boolean): number {
+  if (typeof answer !== 'number' || !(whole ? isSafeInteger(answer) : Number.isFinite(answer)) || answer < 0)
+    throw malformed(op, answer);
+  return answer;
+}
+
+/** follow()'s default onError: to the console, which hosts and browsers both have; a run of one error once. */
+function reporter(): { report(error: unknown): void; moved(): void } {
+  let last: string | undefined;
+  return {
+    report(error) {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      if (text === last) return;
+      last = text;
+      console.error(
+        error instanceof MachineDeadError
+          ? 'timers: follow() stopped, the machine is dead:'
+          : 'timers: follow() could not move the clock (it goes on; pass follow({ onError }) to handle this):',
+        error,
+      );
+    },
+    moved() {
+      last = undefined;
+    },
+  };
+}
 
 /**
  * Gives the guest setTimeout, setInterval, clearTimeout, clearInterval and a Date that follows
@@ -63,26 +144,58 @@ export const timersPlugin = definePlugin({
     if (!Number.isSafeInteger(start) || start < 0)
       throw new RangeError(`timers: start must be a whole number of ms ≥ 0, got ${String(start)}`);
     context.guestScript(TIMERS_GUEST.replace('START', String(start)));
-    const guest = () => context.guest() as GuestTimers;
+    // Looked up at each operation, not kept: a restored host must cross exactly as the original
+    // did from the same point, or its journal (and its snapshots) would differ. The lookup is the
+    // sandbox's (two crossings); the operation itself is the one call.
+    const call: Control = (op, ms) => {
+      const control = context.guest() as Control;
+      return ms === undefined ? control(op) : control(op, ms);
+    };
+    const advance = (ms: number): Fired => {
+      if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`timers.advance takes a number of ms ≥ 0, got ${String(ms)}`);
+      return readFired('advance', call('advance', ms));
+    };
     return Object.freeze({
-      now: () => guest().now(),
-      pending: () => guest().pending(),
-      advance: (ms: number) => {
-        if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`timers.advance takes a number of ms ≥ 0, got ${String(ms)}`);
-        return copy(guest().advance(ms));
-      },
-      runDue: () => copy(guest().runDue()),
-      follow: ({ everyMs = 10, onFired }: { readonly everyMs?: number; readonly onFired?: (fired: Fired) => void } = {}) => {
+      now: () => readCount('now', call('now'), false),
+      pending: () => readCount('pending', call('pending'), true),
+      advance,
+      runDue: () => readFired('runDue', call('runDue')),
+      follow: ({ everyMs = 10, onFired, onError }: FollowOptions = {}) => {
         if (mode !== 'real')
           throw new Error("timers: follow() needs { mode: 'real' }; in virtual mode the host moves time with advance()");
+        if (!(Number.isFinite(everyMs) && everyMs > 0))
+          throw new RangeError(`timers: follow() takes everyMs, a number of ms > 0, got ${String(everyMs)}`);
+        const fallback = reporter();
+        const report = (error: unknown) => {
+          try {
+            (onError ?? fallback.report)(error);
+          } catch (failure) {
+            // onError's own failure must not reach the event loop either
+            console.error('timers: follow()’s onError threw:', failure);
+          }
+        };
         let last = Date.now();
-        const timer = setInterval(() => {
+        let timer: ReturnType<typeof setInterval> | undefined;
+        const stop = () => {
+          if (timer !== undefined) clearInterval(timer);
+          timer = undefined;
+        };
+        timer = setInterval(() => {
           const now = Date.now();
-          const fired = copy(guest().advance(now - last));
+          const elapsed = Math.max(0, now - last);
           last = now;
-          if (fired.fired > 0) onFired?.(fired);
+          try {
+            const fired = advance(elapsed);
+            fallback.moved();
+            if (fired.fired > 0) onFired?.(fired);
+          } catch (error) {
+            // disposed: the host ended it, so there is nothing to tell
+            if (error instanceof RevokedError) return stop();
+            if (error instanceof MachineDeadError) stop();
+            report(error);
+          }
         }, everyMs);
-        return () => clearInterval(timer);
+        return stop;
       },
     });
   },

@@ -23,7 +23,7 @@ describe('timersPlugin', () => {
     `);
     expect(sandbox.evaluate('Date.now()')).toBe(1_000);
     expect(timers.pending()).toBe(4);
-    expect(timers.advance(15)).toEqual({ fired: 3, errors: [] });
+    expect(timers.advance(15)).toEqual({ fired: 3, errors: [], moreErrors: 0 });
     expect(sandbox.evaluate('log.join()')).toBe('i@1007,a@1010,i@1014');
     timers.advance(100);
     expect(sandbox.evaluate('log.join()')).toBe('i@1007,a@1010,i@1014,b1@1020,c@1020,i@1021');
@@ -38,7 +38,7 @@ describe('timersPlugin', () => {
     using sandbox = createSandbox({ engine, plugins: [timersPlugin] });
     const timers = sandbox.plugins.timers as import('@xsb/plugin-timers').Timers;
     sandbox.evaluate('var ran = 0; setTimeout(() => { throw new TypeError("boom") }, 0); setTimeout(() => ran++, 0)');
-    expect(timers.runDue()).toEqual({ fired: 2, errors: ['TypeError: boom'] });
+    expect(timers.runDue()).toEqual({ fired: 2, errors: ['TypeError: boom'], moreErrors: 0 });
     expect(sandbox.evaluate('ran')).toBe(1);
     expect(() => timers.advance(-1)).toThrow(RangeError);
   });
