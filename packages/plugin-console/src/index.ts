@@ -63,11 +63,18 @@ const GUEST = `(() => {
   return freeze((value) => format(value, 1));
 })()`;
 
+// C0 controls but tab and newline, DEL and C1 controls: a guest's line must not drive the host's
+// terminal (clear it, move the cursor, set the clipboard with OSC 52), so they are written as \x1b.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const visible = (line: string): string => line.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 /**
  * Gives the guest `console.log`, `info`, `debug`, `warn` and `error`. Values are formatted in the
  * guest, where its objects are (strings as they are, objects and arrays three levels deep), and
  * each call reaches the host as one line through a function the guest keeps privately; a
- * restore binds it to the new install's `write`. A replay does not write again.
+ * restore binds it to the new install's `write`. A replay does not write again. Control
+ * characters (but tab and newline) reach `write` as text, `\x1b` for ESC.
  */
 export const consolePlugin = definePlugin({
   name: 'console',
@@ -77,7 +84,7 @@ export const consolePlugin = definePlugin({
       // only the guest side calls this, with strings; anything else is not read (a guest object's
       // toString would run guest code outside the call that logged)
       __xsbWrite: (stream: unknown, line: unknown) =>
-        write(stream === 'err' ? 'err' : 'out', typeof line === 'string' ? line : '[unformattable]'),
+        write(stream === 'err' ? 'err' : 'out', typeof line === 'string' ? visible(line) : '[unformattable]'),
     });
     context.guestScript(GUEST);
     // Looked up at each call, not kept, so that a restored host crosses as the original did.

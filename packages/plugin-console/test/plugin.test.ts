@@ -67,3 +67,10 @@ it('formats as before after the guest replaced the built-ins it would use, and f
   expect(api.format(value)).toBe('{ list: [ "x" ] }');
   expect(kinds(from)).toEqual(expected);
 });
+
+it("writes the guest's control characters as text, so a line cannot drive the host's terminal", () => {
+  const lines: string[] = [];
+  using sandbox = createSandbox({ engine, plugins: [[consolePlugin, (_stream: string, line: string) => lines.push(line)]] });
+  sandbox.evaluate(String.raw`console.log('a\tb\x1b[2J\x07\u009b1A\x7f', 'c\nd')`);
+  expect(lines).toEqual(['a\tb\\x1b[2J\\x07\\x9b1A\\x7f c\nd']);
+});
