@@ -5,10 +5,10 @@
 // hole. After each attempt the host's classes are checked by identity, the host's markers, and a
 // bystander sandbox's answers.
 import { EventEmitter } from 'node:events';
-// not a dependency of this package: imported by path, as the CLI installs it
 import { consolePlugin } from '@xsb/plugin-console';
 import { createSandbox, loadEngine, type Sandbox, writable } from '@xsb/sandbox';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { attack, openPerTest } from './attempts.js';
 
 const engine = await loadEngine();
 const hostGlobal = globalThis as Record<string, unknown>;
@@ -121,18 +121,7 @@ function restoreHost(): void {
   delete (Object.prototype as Record<string, unknown>).__xsbPolluted;
 }
 
-let opened: Sandbox[] = [];
-afterEach(() => {
-  for (const sandbox of opened) sandbox.dispose();
-  opened = [];
-  restoreHost();
-});
-
-function open(endowments: Record<string, unknown>): Sandbox {
-  const sandbox = createSandbox({ engine, endowments });
-  opened.push(sandbox);
-  return sandbox;
-}
+const open = openPerTest(engine, restoreHost);
 
 const bystanderEndowments = () => {
   const token = 'b-secret';
@@ -145,14 +134,6 @@ function expectBystanderFine(bystander: Sandbox): void {
   expect(bystander.evaluate('vault.reveal("x")')).toBe('x:b-secret');
   expect(bystander.evaluate('typeof Registry.lookup("x") + ":" + Registry.lookup("host")')).toBe('undefined:host value');
   expect(bystander.evaluate('counter.count')).toBeUndefined();
-}
-
-/** Runs `body` as a guest function; returns 'done' (or what it returned) or 'refused: …'. */
-function attack(sandbox: Sandbox, body: string): string {
-  return sandbox.evaluate(`(() => {
-    const MARK = function () { globalThis.__xsbEscaped = true; Object.prototype.__xsbPolluted = true; return 'guest' };
-    try { ${body}; return 'done' } catch (e) { return 'refused: ' + e.name + ': ' + e.message }
-  })()`) as string;
 }
 
 /** The attempt and the checks every test makes afterwards. */
@@ -455,8 +436,7 @@ describe('blocked attempts (regressions)', () => {
 describe('the console plugin (the CLI path)', () => {
   it("does not pass terminal control sequences from the guest to the host's writer", () => {
     const lines: string[] = [];
-    const sandbox = createSandbox({ engine, plugins: [[consolePlugin, (_stream: string, line: string) => lines.push(line)]] });
-    opened.push(sandbox);
+    using sandbox = createSandbox({ engine, plugins: [[consolePlugin, (_stream: string, line: string) => lines.push(line)]] });
     sandbox.evaluate(`console.log('\\x1b]52;c;Y3VybCBldmlsIHwgc2g=\\x07\\x1b[2J\\x1b[1A\\rhost: all tests passed')`);
     expect(lines).toHaveLength(1);
     const controls = [...lines[0]!].filter((c) => c !== '\t' && c !== '\n' && (c < ' ' || (c >= '\x7f' && c <= '\x9f')));

@@ -6,8 +6,9 @@
 // statics are checked by identity, the host's markers, and a bystander sandbox's traffic.
 import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
-import { createSandbox, isWritable, loadEngine, type Sandbox, writable } from '@xsb/sandbox';
-import { afterEach, describe, expect, it } from 'vitest';
+import { isWritable, loadEngine, type Sandbox, writable } from '@xsb/sandbox';
+import { describe, expect, it } from 'vitest';
+import { attack, openPerTest } from './attempts.js';
 
 const engine = await loadEngine();
 const hostGlobal = globalThis as Record<string, unknown>;
@@ -134,17 +135,7 @@ function expectHostUntouched(): void {
   expect(new Account('bob').deposit(5)).toBe(15);
 }
 
-let opened: Sandbox[] = [];
-afterEach(() => {
-  for (const sandbox of opened) sandbox.dispose();
-  opened = [];
-});
-
-function open(endowments: Record<string, unknown>): Sandbox {
-  const sandbox = createSandbox({ engine, endowments });
-  opened.push(sandbox);
-  return sandbox;
-}
+const open = openPerTest(engine);
 
 /** A sandbox that holds a secret and answers through the host's framing: it must be unaffected. */
 function expectBystanderFine(bystander: Sandbox): void {
@@ -157,14 +148,6 @@ const bystanderEndowments = () => {
   const token = 'b-secret';
   return { vault: { token, reveal: (x: string) => `${x}:${token}` } };
 };
-
-/** Runs `body` as a guest function given `target`; returns what the guest saw: 'refused: …' or 'done'. */
-function attack(sandbox: Sandbox, body: string): string {
-  return sandbox.evaluate(`(() => {
-    const MARK = function () { globalThis.__xsbEscaped = true; Object.prototype.__xsbPolluted = true; return 'guest' };
-    try { ${body}; return 'done' } catch (e) { return 'refused: ' + e.name + ': ' + e.message }
-  })()`) as string;
-}
 
 /** Ways a guest holding an instance tries to change what the instance's class shares. */
 const VECTORS: readonly (readonly [name: string, body: string])[] = [
