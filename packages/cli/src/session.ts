@@ -152,13 +152,18 @@ export async function runTimers(session: Session, flags: SandboxFlags, io: Io): 
     return { ok: true };
   }
   if (timers.pending() === 0) return { ok: true };
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const stop = timers.follow({
       onFired(fired) {
         if (fired.errors.length > 0 || timers.pending() === 0) {
           stop();
           resolve(fired.errors.length > 0 ? { ok: false, error: fired.errors[0]! } : { ok: true });
         }
+      },
+      // a move the meter stopped, or a machine that died: ends the run as it would in virtual time
+      onError(error) {
+        stop();
+        reject(error);
       },
     });
   });

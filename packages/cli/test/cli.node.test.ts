@@ -72,6 +72,7 @@ describe('xsb exit statuses', () => {
     'late.js': 'setTimeout(() => { throw new TypeError("later") }, 10)',
     'bad.js': 'let = ;',
     'loop.js': 'for (;;) {}',
+    'timer-loop.js': 'setTimeout(() => { for (;;) {} }, 5)',
     'bomb.js': 'const a = []; for (;;) a.push(new Array(1e5).fill(1));',
     'ok.js': 'console.error("to stderr")',
   });
@@ -85,6 +86,12 @@ describe('xsb exit statuses', () => {
     ['an unknown option', ['run', 'ok.js', '--fast'], 2, /xsb run has no option --fast/],
     ['a bad meter', ['run', 'ok.js', '--meter', 'lots'], 2, /--meter takes a whole number > 0, got "lots"/],
     ['a runaway loop under --meter', ['run', 'loop.js', '--meter', '100000'], 4, /meter units, beyond its limit/],
+    [
+      'a runaway timer in real time under --meter',
+      ['run', 'timer-loop.js', '--meter', '100000', '--timers', 'real'],
+      4,
+      /meter units, beyond its limit/,
+    ],
     ['a missing journal', ['resume', 'nothing'], 3, /ENOENT/],
   ])('%s', (_, args, status, stderr) => {
     const result = xsb(args as string[]);
