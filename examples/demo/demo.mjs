@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { meteringPlugin } from '@xsb/plugin-metering';
 import { timersPlugin } from '@xsb/plugin-timers';
-import { loadEngine, MeterExhaustedError } from '@xsb/sandbox';
+import { EngineMismatchError, JournalError, loadEngine, MeterExhaustedError, SnapshotFormatError } from '@xsb/sandbox';
 import { folderModuleHost, openSandboxFolder } from '@xsb/sandbox/node';
 
 const args = process.argv.slice(2);
@@ -26,16 +26,27 @@ console.log(`xsb demo: XS ${engine.buildId} loaded in ${ms(started)}; the sandbo
 
 // The same plugins, endowments and module host on every run: a restore binds them again.
 started = performance.now();
-const ledgerFolder = openSandboxFolder(folder, {
-  engine,
-  plugins: [
-    [timersPlugin, { start: Date.UTC(2026, 0, 1) }],
-    [meteringPlugin, { perCall: PER_CALL, total: 20 * PER_CALL }],
-  ],
-  endowments: { print: (line) => console.log(String(line)) },
-  // the guest imports from guest/ and nothing else the host can read
-  modules: folderModuleHost({ root: fileURLToPath(new URL('./guest', import.meta.url)) }),
-});
+const open = () =>
+  openSandboxFolder(folder, {
+    engine,
+    plugins: [
+      [timersPlugin, { start: Date.UTC(2026, 0, 1) }],
+      [meteringPlugin, { perCall: PER_CALL, total: 20 * PER_CALL }],
+    ],
+    endowments: { print: (line) => console.log(String(line)) },
+    // the guest imports from guest/ and nothing else the host can read
+    modules: folderModuleHost({ root: fileURLToPath(new URL('./guest', import.meta.url)) }),
+  });
+let ledgerFolder;
+try {
+  ledgerFolder = open();
+} catch (error) {
+  // a folder written by another version of xsb, or damaged: say so, and how to start over
+  if (!(error instanceof JournalError || error instanceof SnapshotFormatError || error instanceof EngineMismatchError))
+    throw error;
+  console.error(`${error.name}: ${error.message}\nThe demo's folder cannot be restored; \`pnpm demo --fresh\` starts over.`);
+  process.exit(1);
+}
 const { sandbox, report } = ledgerFolder;
 const timers = sandbox.plugins.timers;
 const metering = sandbox.plugins.metering;
