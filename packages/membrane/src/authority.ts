@@ -119,7 +119,9 @@ export function isWritable(value: object): boolean {
 
 function checkWrite(target: object, key: string | symbol, what: string, value?: unknown): void {
   if (key === '__proto__') {
-    throw new TypeError(`the guest may not ${what} __proto__ of a host object: a host object's prototype never changes from the guest`);
+    throw new TypeError(
+      `the guest may not ${what} __proto__ of a host object: a host object's prototype never changes from the guest`,
+    );
   }
   if (!isWritable(target)) {
     const kind = typeof target === 'function' ? 'host function (functions and their statics are shared)' : 'host object';
