@@ -147,6 +147,23 @@ function checkWrite(target: object, key: string | symbol, what: string, value?: 
   }
 }
 
+const stringStartsWith = String.prototype.startsWith;
+const regExpSource = getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get!;
+/** A RegExp by its internal slots (RegExp.prototype itself has none, but answers the getter). */
+function isRegExp(value: unknown): boolean {
+  if (value === RegExp.prototype) return false;
+  try {
+    apply(regExpSource, value, []);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function refuseByName(path: string, what: string): never {
+  throw new TypeError(`the guest may not apply ${path} to ${what}: a built-in method runs on the object it belongs to`);
+}
+
 /** Notes what reading `key` of `target` gave the guest: methods it may call on target, and what is shared. */
 function reached(target: object, key: string | symbol, value: unknown, inherited: () => boolean): void {
   if (!isObject(value)) return;
@@ -207,10 +224,27 @@ export const hostObjectGuard: ObjectGuard = Object.freeze({
     if (isWritable(self)) return;
     for (let holder: object | null = self; holder !== null; holder = getPrototypeOf(holder)) {
       const methods = apply(weakMapGet, methodsRead, [holder]) as WeakSet<object> | undefined;
-      if (methods && isMarked(methods, fn)) return;
+      // what was read off a writable object the guest may have put there itself: it vouches for
+      // that object alone, not for what inherits from it
+      if (methods && isMarked(methods, fn) && (holder === self || !isMarked(writableObjects, holder))) return;
     }
     throw new TypeError(
       'the guest may call a host function with a host object as `this` only if it read that function off the object (or off what the object inherits from): a method works on the object it came with',
     );
+  },
+  callByName(path: string, self: unknown, locals: readonly object[]): void {
+    // a built-in method (Map's, Set's, RegExp's) runs on the host object it belongs to, with the
+    // guest's own functions as callbacks: a host function given to forEach would run with a
+    // `this` of the guest's choosing
+    if (typeof self === 'function') refuseByName(path, 'a function (a class and its statics are shared)');
+    for (const local of locals) {
+      if (local !== self && typeof local === 'function') refuseByName(path, 'a host function as an argument');
+    }
+    if (apply(stringStartsWith, path, ['RegExp.prototype'])) {
+      // compile rewrites the host's pattern (and could make it backtrack for ever, outside any meter)
+      if (path === 'RegExp.prototype.compile') refuseByName(path, "a host RegExp: it would rewrite the host's pattern");
+      // the @@match/@@replace/@@search/@@split methods read and write lastIndex of whatever `this` is
+      if (self !== undefined && !isRegExp(self)) refuseByName(path, 'what is not a RegExp');
+    }
   },
 });

@@ -13,6 +13,11 @@ export interface ObjectGuard {
   sentBack(value: object): void;
   /** Before a local function runs for the other side with a local object as `this`. */
   call(fn: object, self: object): void;
+  /**
+   * Before a built-in method the other side named (`path`, see isSlotMethod) runs here on `self`;
+   * `locals` are the arguments that are this side's own objects.
+   */
+  callByName(path: string, self: unknown, locals: readonly object[]): void;
 }
 
 /** The other side may do anything: how the guest performs the host's requests. */
@@ -26,4 +31,5 @@ export const fullAuthority: ObjectGuard = Object.freeze({
     Reflect.defineProperty(target, key, descriptor),
   sentBack: () => {},
   call: () => {},
+  callByName: () => {},
 });

@@ -597,12 +597,13 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         const fn = byName ? intrinsics.byPath(target.p) : local(target);
         if (typeof fn !== 'function') throw new TypeError('the target of a call is not a function');
         const self = decode(request.self);
-        // a local function with a local `this` (not a proxy of the other side's object) is the
-        // guard's to allow; an intrinsic by name applies to whatever decode let through
-        if (!byName && self !== null && (typeof self === 'object' || typeof self === 'function') && !remoteRefs.has(self)) {
-          guard.call(fn, self);
-        }
-        return Reflect.apply(fn, self, decodeArgs(request.args));
+        const args = decodeArgs(request.args);
+        // what runs here on this side's own objects (not proxies of the other side's) is the guard's to allow
+        const isLocal = (value: unknown): value is object =>
+          value !== null && (typeof value === 'object' || typeof value === 'function') && !remoteRefs.has(value);
+        if (byName) guard.callByName(target.p, isLocal(self) ? self : undefined, args.filter(isLocal));
+        else if (isLocal(self)) guard.call(fn, self);
+        return Reflect.apply(fn, self, args);
       }
       case 'get':
         return guard.get(local(request.t), decodeKey(request.k));
