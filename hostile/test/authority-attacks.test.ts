@@ -1,147 +1,24 @@
-// Attacks on the authority model (SECURITY.md; packages/membrane/src/authority.ts) beyond
-// authority.test.ts and escapes.test.ts: a guest that knows the source tries to change what it was
-// handed read-only, what a host class or its statics share, or to make host code run its code
-// where the host did not call it. Each test asserts the SAFE outcome; a test that fails names a
-// hole. After each attempt the host's classes are checked by identity, the host's markers, and a
-// bystander sandbox's answers.
-import { EventEmitter } from 'node:events';
 import { consolePlugin } from '@xsb/plugin-console';
-import { createSandbox, loadEngine, type Sandbox, writable } from '@xsb/sandbox';
+import { createSandbox, loadEngine, writable } from '@xsb/sandbox';
 import { describe, expect, it } from 'vitest';
 import { attack, openPerTest } from './attempts.js';
+import {
+  bystanderEndowments,
+  Cache,
+  Counter,
+  check,
+  expectHostUntouched,
+  HostBus,
+  HostError,
+  hostPrepareStackTrace,
+  Labelled,
+  Registry,
+  restoreHost,
+} from './host-classes.js';
 
 const engine = await loadEngine();
-const hostGlobal = globalThis as Record<string, unknown>;
-// vitest installs one (source maps): the guest must not replace it
-const hostPrepareStackTrace = (Error as unknown as Record<string, unknown>).prepareStackTrace;
-
-// ---------------------------------------------------------------- the host's classes
-
-/** Plain-property classes, as apps write them (no private fields to stop a foreign `this`). */
-class Counter {
-  count?: number;
-  increment(): number {
-    this.count = (this.count ?? 0) + 1;
-    return this.count;
-  }
-  rename(label: string): void {
-    (this as Record<string, unknown>).label = label;
-  }
-}
-// biome-ignore lint/complexity/noStaticOnlyClass: a host class with statics is what the attack targets
-class Registry {
-  static table = new Map<string, unknown>([['host', 'host value']]);
-  static pattern = /^[a-z]+$/;
-  static names = new Set(['host']);
-  static lookup(key: string): unknown {
-    return Registry.table.get(key);
-  }
-}
-class Cache {
-  declare shared: Map<string, string>;
-  lookup(key: string): string | undefined {
-    return this.shared.get(key);
-  }
-}
-Cache.prototype.shared = new Map([['k', 'host']]);
-class HostBus extends EventEmitter {}
-class Labelled {
-  _label = 'host';
-  get label(): string {
-    return this._label;
-  }
-  set label(value: string) {
-    this._label = value;
-  }
-}
-class HostError extends Error {}
-
-const CLASSES = [Counter, Registry, Cache, HostBus, Labelled, HostError, EventEmitter] as const;
-
-function fingerprint(): Map<string, unknown> {
-  const seen = new Map<string, unknown>();
-  const record = (path: string, target: object) => {
-    seen.set(`${path}<proto>`, Object.getPrototypeOf(target));
-    seen.set(`${path}<extensible>`, Object.isExtensible(target));
-    for (const key of Reflect.ownKeys(target)) {
-      const d = Reflect.getOwnPropertyDescriptor(target, key)!;
-      seen.set(`${path}.${String(key)}`, 'value' in d ? d.value : `${String(d.get)}|${String(d.set)}`);
-    }
-  };
-  for (const C of CLASSES) {
-    record(C.name, C);
-    record(`${C.name}.prototype`, C.prototype);
-  }
-  return seen;
-}
-const pristine = fingerprint();
-
-function expectHostUntouched(): void {
-  const now = fingerprint();
-  const changed = [...new Set([...pristine.keys(), ...now.keys()])].filter((k) => pristine.get(k) !== now.get(k));
-  expect(changed).toEqual([]);
-  expect(hostGlobal.__xsbEscaped).toBeUndefined();
-  expect((Object.prototype as Record<string, unknown>).__xsbPolluted).toBeUndefined();
-  // the shared state of the host's classes, by value
-  expect([...Registry.table]).toEqual([['host', 'host value']]);
-  expect(String(Registry.pattern)).toBe('/^[a-z]+$/');
-  expect([...Registry.names]).toEqual(['host']);
-  expect([...Cache.prototype.shared]).toEqual([['k', 'host']]);
-  expect(new Counter().count).toBeUndefined();
-  expect(new Counter().increment()).toBe(1);
-  expect(new Cache().lookup('k')).toBe('host');
-  const bus = new HostBus();
-  let heard = '';
-  bus.on('ping', (x: string) => (heard = x));
-  bus.emit('ping', 'pong');
-  expect(heard).toBe('pong');
-  expect(new HostBus().listenerCount('ping')).toBe(0);
-}
-
-/**
- * Puts back what a successful attack changed, so that one hole fails one test: own properties
- * the classes did not have are deleted, changed ones restored, shared collections refilled.
- */
-const descriptors = new Map<object, PropertyDescriptorMap>(
-  CLASSES.flatMap((C) => [C, C.prototype]).map((target) => [target, Object.getOwnPropertyDescriptors(target)]),
-);
-function restoreHost(): void {
-  for (const [target, original] of descriptors) {
-    for (const key of Reflect.ownKeys(target)) if (!Object.hasOwn(original, key)) Reflect.deleteProperty(target, key);
-    for (const key of Reflect.ownKeys(original)) Reflect.defineProperty(target, key, original[key as string]!);
-  }
-  Registry.table.clear();
-  Registry.table.set('host', 'host value');
-  Registry.pattern.compile('^[a-z]+$');
-  Registry.names.clear();
-  Registry.names.add('host');
-  Cache.prototype.shared.clear();
-  Cache.prototype.shared.set('k', 'host');
-  delete hostGlobal.__xsbEscaped;
-  delete (Object.prototype as Record<string, unknown>).__xsbPolluted;
-}
 
 const open = openPerTest(engine, restoreHost);
-
-const bystanderEndowments = () => {
-  const token = 'b-secret';
-  return { vault: { token, reveal: (x: string) => `${x}:${token}` }, Registry, counter: new Counter() };
-};
-
-/** A sandbox that holds a secret and the same host classes: it must be unaffected. */
-function expectBystanderFine(bystander: Sandbox): void {
-  expect(bystander.evaluate('6 * 7')).toBe(42);
-  expect(bystander.evaluate('vault.reveal("x")')).toBe('x:b-secret');
-  expect(bystander.evaluate('typeof Registry.lookup("x") + ":" + Registry.lookup("host")')).toBe('undefined:host value');
-  expect(bystander.evaluate('counter.count')).toBeUndefined();
-}
-
-/** The attempt and the checks every test makes afterwards. */
-function check(victim: Sandbox, bystander: Sandbox): void {
-  expectHostUntouched();
-  expectBystanderFine(bystander);
-  expect(victim.evaluate('1 + 1')).toBe(2);
-}
 
 // ---------------------------------------------------------------- a host method, with a `this` of the guest's choosing
 

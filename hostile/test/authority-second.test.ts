@@ -5,97 +5,14 @@
 // back nested where the guard does not look. Each test asserts the SAFE outcome; a failing test
 // names a hole. After each attempt the host's classes are checked by identity, the host's markers,
 // and a bystander sandbox's answers.
-import { createSandbox, loadEngine, MemorySink, restoreSandbox, type Sandbox, writable } from '@xsb/sandbox';
+import { createSandbox, loadEngine, MemorySink, restoreSandbox, writable } from '@xsb/sandbox';
 import { describe, expect, it } from 'vitest';
 import { attack, openPerTest } from './attempts.js';
+import { bystanderEndowments, Counter, check, expectHostUntouched, Registry, restoreHost } from './host-classes.js';
 
 const engine = await loadEngine();
-const hostGlobal = globalThis as Record<string, unknown>;
-
-// ---------------------------------------------------------------- the host's classes
-
-class Counter {
-  count?: number;
-  increment(): number {
-    this.count = (this.count ?? 0) + 1;
-    return this.count;
-  }
-  rename(label: unknown): void {
-    (this as Record<string, unknown>).label = label;
-  }
-}
-// biome-ignore lint/complexity/noStaticOnlyClass: a host class with statics is what the attack targets
-class Registry {
-  static table = new Map<string, unknown>([['host', 'host value']]);
-  static lookup(key: string): unknown {
-    return Registry.table.get(key);
-  }
-}
-
-const CLASSES = [Counter, Registry] as const;
-
-function fingerprint(): Map<string, unknown> {
-  const seen = new Map<string, unknown>();
-  const record = (path: string, target: object) => {
-    seen.set(`${path}<proto>`, Object.getPrototypeOf(target));
-    seen.set(`${path}<extensible>`, Object.isExtensible(target));
-    for (const key of Reflect.ownKeys(target)) {
-      const d = Reflect.getOwnPropertyDescriptor(target, key)!;
-      seen.set(`${path}.${String(key)}`, 'value' in d ? d.value : `${String(d.get)}|${String(d.set)}`);
-    }
-  };
-  for (const C of CLASSES) {
-    record(C.name, C);
-    record(`${C.name}.prototype`, C.prototype);
-  }
-  return seen;
-}
-const pristine = fingerprint();
-
-function expectHostUntouched(): void {
-  const now = fingerprint();
-  const changed = [...new Set([...pristine.keys(), ...now.keys()])].filter((k) => pristine.get(k) !== now.get(k));
-  expect(changed).toEqual([]);
-  expect(hostGlobal.__xsbEscaped).toBeUndefined();
-  expect((Object.prototype as Record<string, unknown>).__xsbPolluted).toBeUndefined();
-  expect([...Registry.table]).toEqual([['host', 'host value']]);
-  expect(new Counter().count).toBeUndefined();
-  expect(new Counter().increment()).toBe(1);
-}
-
-const descriptors = new Map<object, PropertyDescriptorMap>(
-  CLASSES.flatMap((C) => [C, C.prototype]).map((target) => [target, Object.getOwnPropertyDescriptors(target)]),
-);
-function restoreHost(): void {
-  for (const [target, original] of descriptors) {
-    for (const key of Reflect.ownKeys(target)) if (!Object.hasOwn(original, key)) Reflect.deleteProperty(target, key);
-    for (const key of Reflect.ownKeys(original)) Reflect.defineProperty(target, key, original[key as string]!);
-  }
-  Registry.table.clear();
-  Registry.table.set('host', 'host value');
-  delete hostGlobal.__xsbEscaped;
-  delete (Object.prototype as Record<string, unknown>).__xsbPolluted;
-}
 
 const open = openPerTest(engine, restoreHost);
-
-const bystanderEndowments = () => {
-  const token = 'b-secret';
-  return { vault: { token, reveal: (x: string) => `${x}:${token}` }, Registry, counter: new Counter() };
-};
-
-function expectBystanderFine(bystander: Sandbox): void {
-  expect(bystander.evaluate('6 * 7')).toBe(42);
-  expect(bystander.evaluate('vault.reveal("x")')).toBe('x:b-secret');
-  expect(bystander.evaluate('typeof Registry.lookup("x") + ":" + Registry.lookup("host")')).toBe('undefined:host value');
-  expect(bystander.evaluate('counter.count')).toBeUndefined();
-}
-
-function check(victim: Sandbox, bystander: Sandbox): void {
-  expectHostUntouched();
-  expectBystanderFine(bystander);
-  expect(victim.evaluate('1 + 1')).toBe(2);
-}
 
 // ---------------------------------------------------------------- intrinsic callbacks with a thisArg
 
