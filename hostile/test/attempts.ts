@@ -28,3 +28,13 @@ export function attack(sandbox: Sandbox, body: string): string {
     try { ${body}; return 'done' } catch (e) { return 'refused: ' + e.name + ': ' + e.message }
   })()`) as string;
 }
+
+/** What `run` threw; a run that does not throw fails the test. */
+export function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the attack to throw');
+}

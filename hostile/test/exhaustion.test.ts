@@ -15,6 +15,7 @@ import {
   type SandboxOptions,
 } from '@xsb/sandbox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { thrown } from './attempts.js';
 
 const engine = await loadEngine();
 const MiB = 1024 * 1024;
@@ -41,15 +42,6 @@ afterEach(() => {
   expect(fresh.evaluate('[1, 2].map((x) => x * 21).pop()')).toBe(42);
   fresh.dispose();
 });
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the attack to throw');
-}
 
 /** The attack ends the machine: a typed death, repeated on every later use, and dispose works. */
 function expectDead(sandbox: Sandbox, error: unknown, reason: MachineDeadError['reason']): void {

@@ -15,6 +15,7 @@ import {
   type SandboxOptions,
 } from '@xsb/sandbox';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { thrown } from './attempts.js';
 
 const engine = await loadEngine();
 const PER_CALL = 1_000_000;
@@ -34,15 +35,6 @@ afterEach(() => {
   expect(bystander.evaluate('state.n')).toBe(42);
   bystander.dispose();
 });
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the attack to throw');
-}
 
 const make = (options: Omit<SandboxOptions, 'engine'>): Sandbox => {
   const sandbox = createSandbox({ engine, ...options });

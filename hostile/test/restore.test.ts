@@ -57,6 +57,20 @@ function endowments(holder: { sandbox?: Sandbox }) {
 
 const HOST_KINDS = ['snapshot', 'collect', 'meter'];
 
+/** Restores the journal (after the snapshot, if given) with endowments that know their sandbox. */
+function restoreWith(journal: Uint8Array, snapshot: Uint8Array | undefined) {
+  const again: { sandbox?: Sandbox } = {};
+  const restored = restoreSandbox({
+    engine,
+    journal,
+    plugins: plugins(),
+    endowments: endowments(again),
+    ...(snapshot ? { snapshot } : {}),
+  });
+  again.sandbox = restored.sandbox;
+  return restored;
+}
+
 describe('host operations from inside a guest call', () => {
   it('refuses a snapshot, a collection and a meter refill, journals none, and restores to the same state', () => {
     const sink = new MemorySink();
@@ -78,15 +92,7 @@ describe('host operations from inside a guest call', () => {
     sandbox.dispose();
 
     for (const snapshot of [undefined, middle]) {
-      const again: { sandbox?: Sandbox } = {};
-      const { sandbox: restored, report } = restoreSandbox({
-        engine,
-        journal,
-        plugins: plugins(),
-        endowments: endowments(again),
-        ...(snapshot ? { snapshot } : {}),
-      });
-      again.sandbox = restored;
+      const { sandbox: restored, report } = restoreWith(journal, snapshot);
       expect(report.fromSnapshot).toBe(snapshot !== undefined);
       expect(restored.snapshot()).toEqual(end);
       expect(restored.evaluate('seen.join(" | ")')).toBe(
@@ -125,15 +131,7 @@ describe('host operations from inside a guest call', () => {
 
     const journal = sink.bytes();
     const states = [undefined, middle].map((snapshot) => {
-      const again: { sandbox?: Sandbox } = {};
-      const { sandbox: restored } = restoreSandbox({
-        engine,
-        journal,
-        plugins: plugins(),
-        endowments: endowments(again),
-        ...(snapshot ? { snapshot } : {}),
-      });
-      again.sandbox = restored;
+      const { sandbox: restored } = restoreWith(journal, snapshot);
       expect(restored.evaluate('log.join()')).toBe('disposed,RevokedError,finished');
       const state = restored.snapshot();
       restored.dispose();
