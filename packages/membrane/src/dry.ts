@@ -131,6 +131,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     name: 'dry',
     intrinsics: hostIntrinsics,
     guard: hostObjectGuard,
+    printedAs: 'Guest',
     send: (request: Request): Reply => parseReply(wire.toGuest(JSON.stringify(request))),
     ...(options.nameOf ? { nameOf: options.nameOf } : {}),
     wellKnown: { modules: options.modules ?? NO_MODULES },

@@ -15,6 +15,12 @@ export interface MembraneSideOptions {
   readonly intrinsics: Intrinsics;
   /** Performs the other side's reads and writes of this side's objects: what it may do to them. */
   readonly guard: ObjectGuard;
+  /**
+   * How the host's printers (Node's util.inspect, console.log) name the other side's objects, e.g.
+   * 'Guest' for `[GuestObject #12]`, read off each proxy's target so that printing sends nothing
+   * and runs none of the other side's code. Default: not named.
+   */
+  readonly printedAs?: string;
   /** Local objects the other side may reach by name. */
   readonly wellKnown?: Readonly<Record<string, object>>;
   /**
@@ -434,6 +440,10 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
 
   function makeProxy(kind: Kind, ref: Encoded): object {
     const target = makeTarget(kind);
+    if (options.printedAs !== undefined) {
+      const text = `[${options.printedAs}${KIND_NAMES[kind]} ${refText(ref)}]`;
+      Object.defineProperty(target, INSPECT, { value: () => text, configurable: true });
+    }
     targetRefs.set(target, ref);
     const proxy = new Proxy(target, handler);
     remoteRefs.set(proxy, ref);
@@ -765,6 +775,18 @@ function hexToDouble(hex: string): number {
   for (let i = 0; i < 8; i++) view.setUint8(i, Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
   return view.getFloat64(0);
 }
+
+/** Node's hook for printing an object (util.inspect.custom), which Node reads off a proxy's target. */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const KIND_NAMES: Readonly<Record<Kind, string>> = { o: 'Object', f: 'Function', a: 'Array' };
+/** A reference as printed: `#12` by id, or the well-known or intrinsic name. */
+const refText = (ref: Encoded): string => {
+  if (ref === null || typeof ref !== 'object') return String(ref);
+  if ('id' in ref) return `#${ref.id}`;
+  if ('n' in ref) return String(ref.n);
+  if ('p' in ref) return String(ref.p);
+  return '';
+};
 
 const isDescriptor = (encoded: Encoded): encoded is Encoded & EncodedDescriptor =>
   encoded !== null && typeof encoded === 'object' && !('$' in encoded);

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { inspect } from 'node:util';
 import { createSandbox, loadEngine, ModuleNotFoundError, ModuleRefusedError, writable } from '@xsb/sandbox';
 import { folderModuleHost } from '@xsb/sandbox/node';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +64,18 @@ describe('bugs a new user found', () => {
 });
 
 describe('what a new user relied on', () => {
+  it("prints guest objects by kind and id in Node's console, without a crossing", () => {
+    // console.log(proxy) printed {} (Node looks at a proxy's empty target), which read as an empty result
+    using sandbox = createSandbox({ engine });
+    const value = sandbox.evaluate('({ list: [1, 2], f() {}, n: 1 })') as { list: unknown; f: unknown };
+    const crossings = sandbox.journal.length;
+    const printed = inspect(value);
+    expect(printed).toMatch(/^\[GuestObject #\d+\]$/);
+    expect(sandbox.journal.length).toBe(crossings);
+    expect(inspect({ list: value.list, f: value.f })).toMatch(/^\{ list: \[GuestArray #\d+\], f: \[GuestFunction #\d+\] \}$/);
+    expect(inspect(sandbox.evaluate('globalThis'))).toMatch(/^\[GuestObject #\d+\]$/);
+  });
+
   it('a guest registers a listener on a read-only host EventEmitter and hears host events', () => {
     const events = new EventEmitter();
     using sandbox = createSandbox({ engine, endowments: { events } });
