@@ -38,3 +38,30 @@ export function thrown(run: () => unknown): unknown {
   }
   throw new Error('expected the attack to throw');
 }
+
+/** Every own property of each target, named by its path, with its prototype and extensibility: by identity. */
+export function fingerprint(targets: readonly (readonly [path: string, target: object])[]): Map<string, unknown> {
+  const seen = new Map<string, unknown>();
+  for (const [path, target] of targets) {
+    seen.set(`${path}<proto>`, Object.getPrototypeOf(target));
+    seen.set(`${path}<extensible>`, Object.isExtensible(target));
+    for (const key of Reflect.ownKeys(target)) {
+      const d = Reflect.getOwnPropertyDescriptor(target, key)!;
+      const at = `${path}.${String(key)}`;
+      if ('value' in d) seen.set(at, d.value);
+      else seen.set(`${at}<get>`, d.get).set(`${at}<set>`, d.set);
+    }
+  }
+  return seen;
+}
+
+/** What differs between two fingerprints: changed, added or gone. */
+export const changedBetween = (before: Map<string, unknown>, after: Map<string, unknown>): string[] =>
+  [...new Set([...before.keys(), ...after.keys()])].filter((key) => before.get(key) !== after.get(key));
+
+/** Each class and its prototype, named for a fingerprint. */
+export const classesAndPrototypes = (classes: Iterable<abstract new (...args: never[]) => unknown>): [string, object][] =>
+  [...classes].flatMap((C): [string, object][] => [
+    [C.name, C],
+    [`${C.name}.prototype`, C.prototype as object],
+  ]);

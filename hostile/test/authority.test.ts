@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import { isWritable, loadEngine, type Sandbox, writable } from '@xsb/sandbox';
 import { describe, expect, it } from 'vitest';
-import { attack, openPerTest } from './attempts.js';
+import { attack, changedBetween, classesAndPrototypes, fingerprint, openPerTest } from './attempts.js';
 
 const engine = await loadEngine();
 const hostGlobal = globalThis as Record<string, unknown>;
@@ -72,31 +72,15 @@ const CLASSES: readonly (readonly [
   ['a subclass of Error', () => new HostError('host'), [HostError]],
 ];
 
-/** Every own property of every class, its prototype and the prototype's prototype, by identity. */
-function fingerprint(): Map<string, unknown> {
-  const seen = new Map<string, unknown>();
-  const record = (path: string, target: object) => {
-    seen.set(`${path}<proto>`, Object.getPrototypeOf(target));
-    seen.set(`${path}<extensible>`, Object.isExtensible(target));
-    for (const key of Reflect.ownKeys(target)) {
-      const d = Reflect.getOwnPropertyDescriptor(target, key)!;
-      const at = `${path}.${String(key)}`;
-      if ('value' in d) seen.set(at, d.value);
-      else seen.set(at, [d.get, d.set]);
-    }
-  };
-  for (const [, , classes] of CLASSES) {
-    for (const C of classes) {
-      record(C.name, C);
-      record(`${C.name}.prototype`, C.prototype);
-    }
-  }
-  record('process', process);
-  record('Account.bank', Account.bank);
-  return seen;
-}
+/** Every own property of every class and its prototype, of process and of a static object, by identity. */
+const fingerprintNow = () =>
+  fingerprint([
+    ...classesAndPrototypes(CLASSES.flatMap(([, , classes]) => classes)),
+    ['process', process],
+    ['Account.bank', Account.bank],
+  ]);
 
-const pristine = fingerprint();
+const pristine = fingerprintNow();
 const ORIGINALS = [
   EventEmitter.prototype.emit,
   TextDecoder.prototype.decode,
@@ -106,14 +90,7 @@ const ORIGINALS = [
 ] as const;
 
 function expectHostUntouched(): void {
-  const now = fingerprint();
-  const changed = [...pristine.keys()].filter((key) => {
-    const a = pristine.get(key);
-    const b = now.get(key);
-    return Array.isArray(a) && Array.isArray(b) ? a[0] !== b[0] || a[1] !== b[1] : a !== b;
-  });
-  expect(changed).toEqual([]);
-  expect([...now.keys()].filter((key) => !pristine.has(key))).toEqual([]);
+  expect(changedBetween(pristine, fingerprintNow())).toEqual([]);
   expect(ORIGINALS).toEqual([
     EventEmitter.prototype.emit,
     TextDecoder.prototype.decode,

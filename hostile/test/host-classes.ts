@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Sandbox } from '@xsb/sandbox';
 import { expect } from 'vitest';
+import { changedBetween, classesAndPrototypes, fingerprint } from './attempts.js';
 
 const hostGlobal = globalThis as Record<string, unknown>;
 // vitest installs one (source maps): the guest must not replace it
@@ -52,28 +53,11 @@ export class HostError extends Error {}
 
 export const CLASSES = [Counter, Registry, Cache, HostBus, Labelled, HostError, EventEmitter] as const;
 
-function fingerprint(): Map<string, unknown> {
-  const seen = new Map<string, unknown>();
-  const record = (path: string, target: object) => {
-    seen.set(`${path}<proto>`, Object.getPrototypeOf(target));
-    seen.set(`${path}<extensible>`, Object.isExtensible(target));
-    for (const key of Reflect.ownKeys(target)) {
-      const d = Reflect.getOwnPropertyDescriptor(target, key)!;
-      seen.set(`${path}.${String(key)}`, 'value' in d ? d.value : `${String(d.get)}|${String(d.set)}`);
-    }
-  };
-  for (const C of CLASSES) {
-    record(C.name, C);
-    record(`${C.name}.prototype`, C.prototype);
-  }
-  return seen;
-}
-const pristine = fingerprint();
+const fingerprintNow = () => fingerprint(classesAndPrototypes(CLASSES));
+const pristine = fingerprintNow();
 
 export function expectHostUntouched(): void {
-  const now = fingerprint();
-  const changed = [...new Set([...pristine.keys(), ...now.keys()])].filter((k) => pristine.get(k) !== now.get(k));
-  expect(changed).toEqual([]);
+  expect(changedBetween(pristine, fingerprintNow())).toEqual([]);
   expect(hostGlobal.__xsbEscaped).toBeUndefined();
   expect((Object.prototype as Record<string, unknown>).__xsbPolluted).toBeUndefined();
   // the shared state of the host's classes, by value

@@ -1,7 +1,14 @@
 // A machine with the membrane attached whose every crossing is journaled; and its restore, by
 // replaying the journal into a fresh machine (or into one restored from a snapshot) and checking
 // everything the guest sends against it.
-import { attachMembrane, createConnectedMachine, type Membrane, type MembraneWire, type ModuleHost } from '@xsb/membrane';
+import {
+  attachMembrane,
+  createConnectedMachine,
+  type Membrane,
+  type MembraneOptions,
+  type MembraneWire,
+  type ModuleHost,
+} from '@xsb/membrane';
 import { DisposedError, type Engine, type Machine, MachineDeadError, MeterExhaustedError, SnapshotError } from '@xsb/xs-wasm';
 import { crc32 } from './crc32.js';
 import { describeEndowments, type EntryKind, type JournalEntry } from './entries.js';
@@ -39,6 +46,8 @@ export interface JournaledOptions {
   readonly maxMessageSize?: number;
   /** Answers the guest's imports (see @xsb/membrane); a replay answers them from the journal. */
   readonly modules?: ModuleHost;
+  /** The host's error classes by name, for errors that come back through the guest (see @xsb/membrane). */
+  readonly errorClasses?: MembraneOptions['errorClasses'];
   /** Kept in the journal's header for the embedder (JSON); a restore ignores it. */
   readonly host?: unknown;
 }
@@ -377,6 +386,7 @@ class Recorder {
       },
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
       ...(options.modules === undefined ? {} : { modules: options.modules }),
+      ...(options.errorClasses === undefined ? {} : { errorClasses: options.errorClasses }),
     });
   }
 

@@ -8,6 +8,7 @@
 // The host's side of the membrane performs the guest's requests through `hostObjectGuard`; the
 // guest's side performs the host's with `fullAuthority` (the host may do anything to the guest).
 import type { ObjectGuard } from './guard.js';
+import { symbolStatics, WELL_KNOWN_SYMBOLS } from './symbols.js';
 
 // Captured when the module loads: host code that runs later cannot redirect the guard.
 const { apply, get, getOwnPropertyDescriptor, getPrototypeOf, set, deleteProperty, defineProperty } = Reflect;
@@ -39,27 +40,14 @@ const SHARING_KEYS: ReadonlySet<string | symbol> = new Set(['constructor', 'prot
  * Keys the language reads and calls on its own (await, iteration, conversion, species, JSON):
  * a guest function stored under one would run whenever host code used the object, uncalled.
  */
-const IMPLICIT_KEYS: ReadonlySet<string | symbol> = new Set([
+const IMPLICIT_KEYS: ReadonlySet<string | symbol> = new Set<string | symbol>([
   'then',
   'constructor',
   'toJSON',
   'toString',
   'valueOf',
   'toLocaleString',
-  '__proto__',
-  Symbol.asyncIterator,
-  Symbol.hasInstance,
-  Symbol.isConcatSpreadable,
-  Symbol.iterator,
-  Symbol.match,
-  Symbol.matchAll,
-  Symbol.replace,
-  Symbol.search,
-  Symbol.species,
-  Symbol.split,
-  Symbol.toPrimitive,
-  Symbol.toStringTag,
-  Symbol.unscopables,
+  ...WELL_KNOWN_SYMBOLS.map((name) => symbolStatics[name]!),
 ]);
 
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,9})$/;

@@ -7,7 +7,7 @@ import { ProtocolError } from './errors.js';
 import { connectGuestSide } from './guest-side.js';
 import { collectIntrinsics, type Intrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
-import { type AdoptedTables, type MembraneStats, makeMembraneSide } from './side.js';
+import { type AdoptedTables, type ErrorClass, type MembraneStats, makeMembraneSide } from './side.js';
 
 /** The membrane's two directions, as the JSON text of each message. */
 export interface MembraneWire {
@@ -39,6 +39,11 @@ export interface MembraneOptions {
    * holds, so a restored guest reaches the restoring host's. Default: none, and importing throws.
    */
   readonly modules?: ModuleHost;
+  /**
+   * The host's error classes by name, beyond ECMAScript's: one thrown in the host, through the
+   * guest and back (a module host's refusal, say) comes out an instance of its class again.
+   */
+  readonly errorClasses?: Readonly<Record<string, ErrorClass>>;
 }
 
 /** What the guest's control channel offers the host. */
@@ -134,6 +139,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     printedAs: 'Guest',
     send: (request: Request): Reply => parseReply(wire.toGuest(JSON.stringify(request))),
     ...(options.nameOf ? { nameOf: options.nameOf } : {}),
+    ...(options.errorClasses ? { errorClasses: options.errorClasses } : {}),
     wellKnown: { modules: options.modules ?? NO_MODULES },
   });
   machine.onMessage = (frame) => channel.receive(frame);

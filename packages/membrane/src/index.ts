@@ -11,5 +11,12 @@ export * as errors from './errors.js';
 export { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
 export { collectIntrinsics, type Intrinsics } from './intrinsics.js';
 export type { Encoded, EncodedDescriptor, Reply, Request } from './protocol.js';
-export { type AdoptedTables, type MembraneSide, type MembraneSideOptions, type MembraneStats, makeMembraneSide } from './side.js';
+export {
+  type AdoptedTables,
+  type ErrorClass,
+  type MembraneSide,
+  type MembraneSideOptions,
+  type MembraneStats,
+  makeMembraneSide,
+} from './side.js';
 export { createConnectedMachine } from './template.js';

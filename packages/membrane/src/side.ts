@@ -5,6 +5,10 @@ import { MembraneError, NotSerializableError, ProtocolError, RevokedError } from
 import type { ObjectGuard } from './guard.js';
 import { type Intrinsics, isSlotMethod } from './intrinsics.js';
 import type { Encoded, EncodedDescriptor, Reply, Request } from './protocol.js';
+import { symbolStatics, WELL_KNOWN_SYMBOLS } from './symbols.js';
+
+/** An error class a side names (see MembraneSideOptions.errorClasses). */
+export type ErrorClass = abstract new (...args: never[]) => Error;
 
 export interface MembraneSideOptions {
   /** 'wet' inside the guest, 'dry' on the host: it only labels errors and stacks. */
@@ -21,6 +25,11 @@ export interface MembraneSideOptions {
    * and runs none of the other side's code. Default: not named.
    */
   readonly printedAs?: string;
+  /**
+   * This side's error classes by name, beyond ECMAScript's: an error of one of these names that
+   * comes back (thrown in a call that crossed the other side) is an instance of it again.
+   */
+  readonly errorClasses?: Readonly<Record<string, ErrorClass>>;
   /** Local objects the other side may reach by name. */
   readonly wellKnown?: Readonly<Record<string, object>>;
   /**
@@ -72,22 +81,6 @@ export interface MembraneSide {
   stats(): MembraneStats;
 }
 
-const WELL_KNOWN_SYMBOLS: readonly string[] = [
-  'asyncIterator',
-  'hasInstance',
-  'isConcatSpreadable',
-  'iterator',
-  'match',
-  'matchAll',
-  'replace',
-  'search',
-  'species',
-  'split',
-  'toPrimitive',
-  'toStringTag',
-  'unscopables',
-];
-const symbolStatics = Symbol as unknown as Record<string, symbol>;
 /** Paths of the first arguments, for error messages, made once: a call should not build strings it may never show. */
 const ARG_PATHS: readonly string[] = Array.from({ length: 8 }, (_, i) => `args[${i}]`);
 
@@ -126,7 +119,7 @@ interface ImportRecord {
 type Kind = 'o' | 'f' | 'a';
 
 export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
-  const { name, send, intrinsics, guard } = options;
+  const { name, send, intrinsics, guard, errorClasses } = options;
   const wellKnownLocal = options.wellKnown ?? {};
   let revoked = false;
 
@@ -361,8 +354,11 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
 
   function decodeError(encoded: { readonly n: string; readonly m: string; readonly s: string; readonly c?: Encoded }): Error {
     // own keys only: a name like "constructor" must not pick Object.prototype's
+    const ownClass = errorClasses && Object.hasOwn(errorClasses, encoded.n) ? errorClasses[encoded.n] : undefined;
     const ErrorClass = Object.hasOwn(ERRORS, encoded.n) ? ERRORS[encoded.n]! : Error;
-    const error = new ErrorClass(encoded.m);
+    // a class of this side's, by its name: made without running its constructor, whose arguments
+    // the message does not carry
+    const error: Error = ownClass ? Reflect.construct(Error, [encoded.m], ownClass) : new ErrorClass(encoded.m);
     if (error.name !== encoded.n) Object.defineProperty(error, 'name', { value: encoded.n, writable: true, configurable: true });
     const here = typeof error.stack === 'string' ? error.stack : '';
     const crossing = `    --- across the membrane (${name === 'dry' ? 'guest' : 'host'} above, ${name === 'dry' ? 'host' : 'guest'} below) ---`;
@@ -438,12 +434,19 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
 
   // ---------------------------------------------------------------- proxies of remote objects
 
+  // One printer for every proxy of this side: Node calls it with the proxy as `this`, whose
+  // reference names it; put on each target as it is made, which costs no more than an empty one
+  const { printedAs } = options;
+  const printer =
+    printedAs === undefined
+      ? undefined
+      : function print(this: object): string {
+          const kind = typeof this === 'function' ? 'Function' : Array.isArray(this) ? 'Array' : 'Object';
+          return `[${printedAs}${kind} ${refText(remoteRefs.get(this) ?? null)}]`;
+        };
+
   function makeProxy(kind: Kind, ref: Encoded): object {
-    const target = makeTarget(kind);
-    if (options.printedAs !== undefined) {
-      const text = `[${options.printedAs}${KIND_NAMES[kind]} ${refText(ref)}]`;
-      Object.defineProperty(target, INSPECT, { value: () => text, configurable: true });
-    }
+    const target = makeTarget(kind, printer);
     targetRefs.set(target, ref);
     const proxy = new Proxy(target, handler);
     remoteRefs.set(proxy, ref);
@@ -778,7 +781,6 @@ function hexToDouble(hex: string): number {
 
 /** Node's hook for printing an object (util.inspect.custom), which Node reads off a proxy's target. */
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-const KIND_NAMES: Readonly<Record<Kind, string>> = { o: 'Object', f: 'Function', a: 'Array' };
 /** A reference as printed: `#12` by id, or the well-known or intrinsic name. */
 const refText = (ref: Encoded): string => {
   if (ref === null || typeof ref !== 'object') return String(ref);
@@ -792,10 +794,13 @@ const isDescriptor = (encoded: Encoded): encoded is Encoded & EncodedDescriptor 
   encoded !== null && typeof encoded === 'object' && !('$' in encoded);
 
 /** Proxy targets: a function target must be constructible, and strict (modules and the wet bundle are), so it has no caller or arguments. */
-function makeTarget(kind: Kind): object {
-  if (kind === 'f') {
-    // biome-ignore lint/complexity/useArrowFunction: only a constructor lets `new` reach the construct trap
-    return function () {};
-  }
-  return kind === 'a' ? [] : {};
+function makeTarget(kind: Kind, printer: (() => string) | undefined): object {
+  if (kind === 'o') return printer ? { [INSPECT]: printer } : {};
+  const target =
+    kind === 'a'
+      ? []
+      : // biome-ignore lint/complexity/useArrowFunction: only a constructor lets `new` reach the construct trap
+        function () {};
+  if (printer) (target as unknown as Record<symbol, unknown>)[INSPECT] = printer;
+  return target;
 }

@@ -30,13 +30,8 @@ export class PluginMismatchError extends Error {
   }
 }
 
-/**
- * A module host would not give the guest a module: a URL or Node built-in, an absolute path, a
- * path out of its root, a package it does not allow, what is not a regular file, or one too big.
- * `specifier` is as the guest wrote it; the message names no host path and no file's content.
- */
-export class ModuleRefusedError extends Error {
-  override name = 'ModuleRefusedError';
+/** A module host did not give the guest a module; `specifier` is as the guest wrote it. */
+abstract class ModuleHostError extends Error {
   constructor(
     readonly specifier: string,
     reason: string,
@@ -45,15 +40,18 @@ export class ModuleRefusedError extends Error {
   }
 }
 
-/** A module host has no module of that name under its root; `specifier` is as the guest wrote it. */
-export class ModuleNotFoundError extends Error {
+/**
+ * A module host would not give the guest a module: a URL or Node built-in, an absolute path, a
+ * path out of its root, a package it does not allow, what is not a regular file, or one too big.
+ * The message names no host path and no file's content.
+ */
+export class ModuleRefusedError extends ModuleHostError {
+  override name = 'ModuleRefusedError';
+}
+
+/** A module host has no module of that name under its root. */
+export class ModuleNotFoundError extends ModuleHostError {
   override name = 'ModuleNotFoundError';
-  constructor(
-    readonly specifier: string,
-    reason: string,
-  ) {
-    super(`cannot import ${shortQuote(specifier)}: ${reason}`);
-  }
 }
 
 /** A specifier as the guest wrote it, cut short: the guest chooses its length. */

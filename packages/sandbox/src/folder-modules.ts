@@ -6,7 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, stat
 import { createRequire } from 'node:module';
 import { extname, isAbsolute, join, relative, sep } from 'node:path';
 import { ModuleNotFoundError, ModuleRefusedError, SandboxOptionsError } from './errors.js';
-import type { ModuleHost } from './modules.js';
+import { collapsePath, type ModuleHost } from './modules.js';
 import { quote } from './plugin.js';
 
 export interface FolderModuleHostOptions {
@@ -134,10 +134,9 @@ export function folderModuleHost(options: FolderModuleHostOptions): Required<Mod
           'absolute paths are refused; import a file under the modules root by a relative path such as "./lib.js"',
         );
       }
-      const from = referrer === undefined ? '/' : (collapse(referrer.split('/')) ?? '/');
+      const from = referrer === undefined ? '/' : (collapsePath(`/${referrer}`, 'refuse') ?? '/');
       if (specifier === '.' || specifier === '..' || specifier.startsWith('./') || specifier.startsWith('../')) {
-        const folder = from.split('/').slice(0, -1);
-        const target = collapse([...folder, ...specifier.split('/')]);
+        const target = collapsePath(`${from.slice(0, from.lastIndexOf('/') + 1)}${specifier}`, 'refuse');
         if (target === undefined) {
           throw new ModuleRefusedError(
             specifier,
@@ -160,7 +159,7 @@ export function folderModuleHost(options: FolderModuleHostOptions): Required<Mod
     },
 
     load(name: string): string {
-      const collapsed = typeof name === 'string' && name.startsWith('/') ? collapse(name.split('/')) : undefined;
+      const collapsed = typeof name === 'string' && name.startsWith('/') ? collapsePath(name, 'refuse') : undefined;
       if (collapsed !== name) throw new ModuleRefusedError(String(name), 'expected a name this module host resolved');
       let real: string;
       try {
@@ -194,22 +193,6 @@ export function folderModuleHost(options: FolderModuleHostOptions): Required<Mod
       }
     },
   });
-}
-
-/**
- * Path segments with "", "." and ".." taken out, as a name ("/a/b.js"); undefined when a ".."
- * would climb above the top.
- */
-function collapse(parts: readonly string[]): string | undefined {
-  const out: string[] = [];
-  for (const part of parts) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length === 0) return undefined;
-      out.pop();
-    } else out.push(part);
-  }
-  return `/${out.join('/')}`;
 }
 
 /** The package a bare specifier names ("lodash/fp" → "lodash", "@a/b/c" → "@a/b"), if it is one. */

@@ -22,17 +22,22 @@ export interface ModuleHost {
  */
 function resolveRelative(specifier: string, referrer: string | undefined): string {
   const relative = specifier === '.' || specifier === '..' || specifier.startsWith('./') || specifier.startsWith('../');
-  if (!relative) return collapse(specifier);
+  if (!relative) return collapsePath(specifier)!;
   const base = referrer ?? '/';
-  return collapse(`${base.slice(0, base.lastIndexOf('/') + 1)}${specifier}`);
+  return collapsePath(`${base.slice(0, base.lastIndexOf('/') + 1)}${specifier}`)!;
 }
 
-/** A path with its "", "." and ".." segments taken out, a ".." at the top dropped. */
-function collapse(path: string): string {
+/**
+ * A "/"-separated path with its "", "." and ".." segments taken out, absolute when `path` is. A
+ * ".." above the top is dropped, or, with `aboveTop: 'refuse'`, makes the result undefined.
+ */
+export function collapsePath(path: string, aboveTop: 'drop' | 'refuse' = 'drop'): string | undefined {
   const out: string[] = [];
   for (const part of path.split('/')) {
-    if (part === '..') out.pop();
-    else if (part !== '' && part !== '.') out.push(part);
+    if (part === '..') {
+      if (out.length === 0 && aboveTop === 'refuse') return undefined;
+      out.pop();
+    } else if (part !== '' && part !== '.') out.push(part);
   }
   return `${path.startsWith('/') ? '/' : ''}${out.join('/')}`;
 }

@@ -222,30 +222,17 @@ function install(uses: readonly PluginUse[], endowments: Readonly<Record<string,
   };
 }
 
-/** The sandbox's own errors, by name: they reach the host through the guest, rebuilt by name only. */
-const OWN_ERRORS: Readonly<Record<string, { readonly prototype: Error }>> = { ModuleNotFoundError, ModuleRefusedError };
-
-/** Runs `run`; an error of the sandbox's own that crossed the guest comes out an instance of its class again. */
-function retyped<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    const own = error instanceof Error && Object.hasOwn(OWN_ERRORS, error.name) ? OWN_ERRORS[error.name]! : undefined;
-    // its message and stack (both sides' frames) are what matters, so the error keeps them and takes the class
-    if (own && !(error instanceof (own as unknown as new () => Error))) Object.setPrototypeOf(error, own.prototype);
-    throw error;
-  }
-}
+/** The sandbox's own errors that reach the host through the guest (a module host's, from an import). */
+const ERROR_CLASSES = { ModuleNotFoundError, ModuleRefusedError };
 
 function wrap(journaled: Journaled, installed: Installed): Sandbox {
   installed.attach(journaled);
   const { membrane } = journaled;
   const dispose = () => journaled.dispose();
   return Object.freeze({
-    evaluate: (source: string) => retyped(() => membrane.evaluateScript(source)),
-    evaluateCommonJsModule: (source: string, filename: string) =>
-      retyped(() => membrane.evaluateCommonJsModule(source, filename)),
-    evaluateModule: (specifier: string) => retyped(() => membrane.evaluateModule(specifier)),
+    evaluate: (source: string) => membrane.evaluateScript(source),
+    evaluateCommonJsModule: (source: string, filename: string) => membrane.evaluateCommonJsModule(source, filename),
+    evaluateModule: (specifier: string) => membrane.evaluateModule(specifier),
     keep: (name: string, value: unknown) => membrane.keep(name, value),
     root: (name: string) => membrane.root(name),
     plugins: Object.freeze({ ...installed.apis }),
@@ -272,6 +259,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     },
     ...(options.journal === undefined ? {} : { sink: options.journal }),
     modules: membraneModuleHost(options.modules),
+    errorClasses: ERROR_CLASSES,
     host: { plugins: installed.names },
     ...(options.id === undefined ? {} : { id: options.id }),
   });
@@ -301,6 +289,7 @@ export function restoreSandbox(options: RestoreSandboxOptions): { sandbox: Sandb
     journal: options.journal,
     endowments: installed.endowments,
     modules: membraneModuleHost(options.modules),
+    errorClasses: ERROR_CLASSES,
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     ...(options.sink === undefined ? {} : { sink: options.sink }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
