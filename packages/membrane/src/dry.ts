@@ -1,20 +1,20 @@
 // The host's side: connects a machine's pump to a channel and the membrane, the wet side being
 // the bundled script every machine evaluates first.
 import { makeChannel } from '@xsb/channel';
-import { decodeCesu8, encodeCesu8, type Machine } from '@xsb/xs-wasm';
+import type { Machine } from '@xsb/xs-wasm';
 import { hostObjectGuard } from './authority.js';
 import { ProtocolError } from './errors.js';
 import { connectGuestSide } from './guest-side.js';
 import { collectIntrinsics, type Intrinsics } from './intrinsics.js';
-import type { Reply, Request } from './protocol.js';
+import { decodeReply, decodeRequest, encodeMessage, type Request } from './protocol.js';
 import { type AdoptedTables, type ErrorClass, type MembraneStats, makeMembraneSide } from './side.js';
 
-/** The membrane's two directions, as the JSON text of each message. */
+/** The membrane's two directions, as the bytes of each message (protocol.ts). */
 export interface MembraneWire {
   /** Sends a request to the guest; returns its reply. */
-  toGuest(request: string): string;
+  toGuest(request: Uint8Array): Uint8Array;
   /** Answers a request from the guest. */
-  fromGuest(request: string): string;
+  fromGuest(request: Uint8Array): Uint8Array;
 }
 
 /** Where the guest's imports and requires come from. */
@@ -105,31 +105,26 @@ const NO_MODULES: ModuleHost = Object.freeze({
 
 let hostIntrinsics: Intrinsics | undefined;
 
-/** The guest's reply, checked for its shape: a guest that broke its own side may send anything. */
-function parseReply(text: string): Reply {
-  let reply: unknown;
-  try {
-    reply = JSON.parse(text);
-  } catch {
-    throw new ProtocolError(`the guest replied with what is not JSON: ${JSON.stringify(text.slice(0, 100))}`);
-  }
-  if (reply === null || typeof reply !== 'object' || !('ok' in reply || 'err' in reply)) {
-    throw new ProtocolError(`the guest replied with neither ok nor err: ${JSON.stringify(text.slice(0, 100))}`);
-  }
-  return reply as Reply;
-}
-
 /** Connects a fresh machine to the host through the membrane. */
 export function attachMembrane(machine: Machine, options: MembraneOptions = {}): Membrane {
   hostIntrinsics ??= collectIntrinsics(globalThis);
   const channel = makeChannel({
     transport: (frame) => machine.deliver(frame),
-    onMessage: (bytes) => encodeCesu8(wire.fromGuest(decodeCesu8(bytes))),
+    onMessage: (bytes) => wire.fromGuest(bytes),
     ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
   });
   const direct: MembraneWire = {
-    toGuest: (request) => decodeCesu8(channel.request(encodeCesu8(request))),
-    fromGuest: (request) => JSON.stringify(side.receive(JSON.parse(request) as Request)),
+    toGuest: (request) => channel.request(request),
+    fromGuest: (bytes) => {
+      let request: Request;
+      try {
+        request = decodeRequest(bytes);
+      } catch (error) {
+        // the guest broke its own side: it gets the error, the host goes on
+        return encodeMessage({ err: { $: 'e', n: 'ProtocolError', m: (error as Error).message, s: '' } });
+      }
+      return encodeMessage(side.receive(request));
+    },
   };
   const wire = options.wire ? options.wire(direct) : direct;
   const side = makeMembraneSide({
@@ -137,9 +132,10 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     intrinsics: hostIntrinsics,
     guard: hostObjectGuard,
     printedAs: 'Guest',
-    send: (request: Request): Reply => parseReply(wire.toGuest(JSON.stringify(request))),
+    send: (request) => decodeReply(wire.toGuest(encodeMessage(request))),
     ...(options.nameOf ? { nameOf: options.nameOf } : {}),
-    ...(options.errorClasses ? { errorClasses: options.errorClasses } : {}),
+    // a guest reply the protocol refuses comes back as a ProtocolError
+    errorClasses: { ProtocolError, ...options.errorClasses },
     wellKnown: { modules: options.modules ?? NO_MODULES },
   });
   machine.onMessage = (frame) => channel.receive(frame);

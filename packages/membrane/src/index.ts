@@ -10,9 +10,24 @@ export {
 export * as errors from './errors.js';
 export { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
 export { collectIntrinsics, type Intrinsics } from './intrinsics.js';
-export type { Encoded, EncodedDescriptor, Reply, Request } from './protocol.js';
+export {
+  decodeMessage,
+  decodeReply,
+  decodeRequest,
+  describeMessage,
+  type Encoded,
+  type EncodedDescriptor,
+  encodeMessage,
+  type Message,
+  OPS,
+  PROTOCOL_VERSION,
+  type Reply,
+  type Request,
+  TAGS,
+} from './protocol.js';
 export {
   type AdoptedTables,
+  type FastPath,
   type ErrorClass,
   type MembraneSide,
   type MembraneSideOptions,

@@ -1,22 +1,72 @@
-// What the two sides of the membrane say to each other: JSON, nothing else.
+// What the two sides of the membrane say to each other, and the one owner of its bytes. The host
+// encodes and decodes here; the guest's end does the same in C (packages/xs-wasm/c/xsb_wire.c),
+// and test/protocol.test.ts holds the two to the same bytes.
 //
-// Ids are chosen by the side whose object they name. In a message, `{ $: 's', id }` (src) names
-// an object of the sender's and `{ $: 'd', id }` (dst) one of the receiver's; `{ $: 'i', p }`
-// names an intrinsic by path, which each side resolves in its own realm; `{ $: 'w', n }` names a
-// well-known object (the control channel, the guest's globalThis).
+// PROTOCOL_VERSION 1. Every message is one request or one reply; multi-byte fields are
+// little-endian; a string is `u32 n | n bytes of CESU-8` (XS's own text: UTF-16 code units, each
+// as UTF-8 would encode a code point, U+0000 as C0 80); ids are u32.
+//
+//   message  = u8 op | fields
+//   op  1 GET        t k               read property k of t
+//   op  2 SET        t k v             set it (the reply's value: true or false)
+//   op  3 HAS        t k               `k in t`
+//   op  4 DELETE     t k
+//   op  5 KEYS       t                 own keys (the reply: a LIST)
+//   op  6 DESCRIBE   t k               own property descriptor (the reply: a DESCRIPTOR or undefined)
+//   op  7 DEFINE     t k d             d is a DESCRIPTOR
+//   op  8 PROTO      t
+//   op  9 APPLY      t self u32 n args…
+//   op 10 CONSTRUCT  t u32 n args…
+//   op 11 SETTLE     u32 id | u8 0 (fulfilled) or 1 (rejected) | value: the sender's promise #id settled
+//   op 12 RELEASE    u32 n | n × (u32 id | u32 count): the receiver's ids, each sent `count` times, dropped
+//   op 64 OK         value             the reply: what the request gave
+//   op 65 ERR        value             the reply: what it threw
+//   Ops 13–63 and 66–255 are reserved; a message with one of them is refused.
+//
+//   value = u8 tag | payload
+//   tag  0 UNDEFINED
+//   tag  1 NULL
+//   tag  2 FALSE
+//   tag  3 TRUE
+//   tag  4 INT32       i32: a number that is an int32 and not -0 (always this tag, so a value has one encoding)
+//   tag  5 FLOAT64     f64: every other number; NaN as 0x7FF8000000000000, -0 kept
+//   tag  6 STRING      string
+//   tag  7 BIGINT      string: decimal digits, '-' first if negative
+//   tag  8 SYMBOL      u8: index in WELL_KNOWN_SYMBOLS (symbols.ts): Symbol.iterator and the like
+//   tag  9 REGISTERED  string: Symbol.for(key)
+//   tag 10 SENDER      u32 id | u8 kind (0 object, 1 function, 2 array): an object of the sender's
+//   tag 11 NAMED       u32 id | u8 kind | string name: the same, named for a restore (see MembraneSideOptions.nameOf)
+//   tag 12 RECEIVER    u32 id: an object of the receiver's, by the id it gave
+//   tag 13 INTRINSIC   string path (intrinsics.ts): each side substitutes its own
+//   tag 14 WELL_KNOWN  string name: a well-known object of the receiver's (controlChannel, globalThis, modules)
+//   tag 15 PROMISE     u32 id: the sender's promise; a SETTLE follows
+//   tag 16 ERROR       string name | string message | string stack | u8 0, or u8 1 and the cause (a value)
+//   tag 17 DATE        f64 time value
+//   tag 18 BUFFER      string: an ArrayBuffer's bytes, in base64
+//   tag 19 VIEW        string class (Uint8Array, DataView, …) | string: its bytes, in base64
+//   tag 20 LIST        u32 n | n values (the keys a KEYS request asks for)
+//   tag 21 DESCRIPTOR  u8 present | u8 flags | value if present & 1 | get if & 2 | set if & 4
+//                      present: 1 value, 2 get, 4 set, 8 writable, 16 enumerable, 32 configurable;
+//                      flags: the same bits, set where that attribute is true (8, 16, 32 only)
+//   Tags 22–255 are reserved.
+//
+// A message must end where its last field ends: trailing bytes, a length past the end, an unknown
+// op, tag or symbol index, a kind or flag byte out of range, are each a ProtocolError.
+import { decodeCesu8 } from '@xsb/xs-wasm';
+import { ProtocolError } from './errors.js';
+import { WELL_KNOWN_SYMBOLS } from './symbols.js';
 
-export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+/** The version of this format; a journal's header records it. */
+export const PROTOCOL_VERSION = 1;
 
-/** A value in a message. Strings, booleans, null and finite numbers (not -0) stand for themselves. */
+/** A value in a message, decoded: primitives stand for themselves, the rest are references and copies. */
 export type Encoded =
+  | undefined
   | null
   | boolean
   | number
   | string
-  | { readonly $: 'u' } // undefined
-  | { readonly $: 'n'; readonly v: 'NaN' | 'Infinity' | '-Infinity' | '-0' }
-  | { readonly $: 'f'; readonly v: string } // a double whose decimal form does not read back, as 16 hex digits
-  | { readonly $: 'b'; readonly v: string } // bigint, in decimal
+  | bigint
   | { readonly $: 'y'; readonly w: string } // well-known symbol, e.g. 'iterator'
   | { readonly $: 'y'; readonly r: string } // registered symbol: Symbol.for(r)
   | { readonly $: 's'; readonly id: number; readonly k: 'o' | 'f' | 'a'; readonly n?: string } // the sender's object, function or array; `n` names it for a restore
@@ -29,7 +79,11 @@ export type Encoded =
   | { readonly $: 'ab'; readonly v: string } // an ArrayBuffer, copied (base64)
   | { readonly $: 'ta'; readonly c: string; readonly v: string }; // a typed array or DataView, copied
 
+/** A value, a LIST or a DESCRIPTOR: lists and descriptors only where the format says (DEFINE's d, the replies to KEYS and DESCRIBE). */
+export type Payload = Encoded | readonly Encoded[] | EncodedDescriptor;
+
 export interface EncodedDescriptor {
+  readonly $?: undefined;
   readonly v?: Encoded;
   readonly g?: Encoded;
   readonly s?: Encoded;
@@ -55,4 +109,581 @@ export type Request =
   | { readonly op: 'settle'; readonly id: number; readonly ok?: Encoded; readonly err?: Encoded }
   | { readonly op: 'release'; readonly ids: readonly (readonly [id: number, count: number])[] };
 
-export type Reply = { readonly ok: Encoded } | { readonly err: Encoded };
+export type Reply = { readonly ok: Payload } | { readonly err: Encoded };
+
+export type Message = Request | Reply;
+
+/** Op bytes by name (see the table above). */
+export const OPS = Object.freeze({
+  get: 1,
+  set: 2,
+  has: 3,
+  delete: 4,
+  keys: 5,
+  describe: 6,
+  define: 7,
+  proto: 8,
+  apply: 9,
+  construct: 10,
+  settle: 11,
+  release: 12,
+  ok: 64,
+  err: 65,
+} as const);
+const OP_NAMES: readonly (Request['op'] | undefined)[] = [
+  undefined,
+  'get',
+  'set',
+  'has',
+  'delete',
+  'keys',
+  'describe',
+  'define',
+  'proto',
+  'apply',
+  'construct',
+  'settle',
+  'release',
+];
+
+/** Value tags by name (see the table above). */
+export const TAGS = Object.freeze({
+  UNDEFINED: 0,
+  NULL: 1,
+  FALSE: 2,
+  TRUE: 3,
+  INT32: 4,
+  FLOAT64: 5,
+  STRING: 6,
+  BIGINT: 7,
+  SYMBOL: 8,
+  REGISTERED: 9,
+  SENDER: 10,
+  NAMED: 11,
+  RECEIVER: 12,
+  INTRINSIC: 13,
+  WELL_KNOWN: 14,
+  PROMISE: 15,
+  ERROR: 16,
+  DATE: 17,
+  BUFFER: 18,
+  VIEW: 19,
+  LIST: 20,
+  DESCRIPTOR: 21,
+} as const);
+const KINDS = ['o', 'f', 'a'] as const;
+const KIND_BYTES: Readonly<Record<string, number>> = { o: 0, f: 1, a: 2 };
+const D_VALUE = 1;
+const D_GET = 2;
+const D_SET = 4;
+const D_WRITABLE = 8;
+const D_ENUMERABLE = 16;
+const D_CONFIGURABLE = 32;
+
+// ---------------------------------------------------------------- encoding
+
+/** The buffer messages are written into, grown as needed and kept: a call allocates only its copy. */
+let out = new Uint8Array(256);
+let outView = new DataView(out.buffer);
+let at = 0;
+
+function room(n: number): void {
+  if (at + n <= out.length) return;
+  let size = out.length * 2;
+  while (size < at + n) size *= 2;
+  const grown = new Uint8Array(size);
+  grown.set(out.subarray(0, at));
+  out = grown;
+  outView = new DataView(out.buffer);
+}
+
+function u8(value: number): void {
+  room(1);
+  out[at++] = value;
+}
+
+function u32(value: number): void {
+  room(4);
+  outView.setUint32(at, value, true);
+  at += 4;
+}
+
+/** A string as u32 length and CESU-8, written in place (no TextEncoder: most are short and ASCII). */
+function string(text: string): void {
+  room(4 + text.length * 3);
+  const start = at + 4;
+  let n = start;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80 && unit !== 0) out[n++] = unit;
+    else if (unit < 0x800) {
+      out[n++] = 0xc0 | (unit >> 6);
+      out[n++] = 0x80 | (unit & 0x3f);
+    } else {
+      out[n++] = 0xe0 | (unit >> 12);
+      out[n++] = 0x80 | ((unit >> 6) & 0x3f);
+      out[n++] = 0x80 | (unit & 0x3f);
+    }
+  }
+  outView.setUint32(at, n - start, true);
+  at = n;
+}
+
+function f64(value: number): void {
+  room(8);
+  if (value !== value) {
+    // one NaN: engines differ in the payloads they produce
+    outView.setUint32(at, 0, true);
+    outView.setUint32(at + 4, 0x7ff80000, true);
+  } else outView.setFloat64(at, value, true);
+  at += 8;
+}
+
+function id(value: number): void {
+  if (!(value >>> 0 === value)) throw new ProtocolError(`an id must be a u32, not ${String(value)}`);
+  u32(value);
+}
+
+function value(encoded: Payload): void {
+  switch (typeof encoded) {
+    case 'undefined':
+      return u8(TAGS.UNDEFINED);
+    case 'boolean':
+      return u8(encoded ? TAGS.TRUE : TAGS.FALSE);
+    case 'number':
+      if ((encoded | 0) === encoded && !(encoded === 0 && 1 / encoded < 0)) {
+        room(5);
+        out[at] = TAGS.INT32;
+        outView.setInt32(at + 1, encoded, true);
+        at += 5;
+        return;
+      }
+      u8(TAGS.FLOAT64);
+      return f64(encoded);
+    case 'string':
+      u8(TAGS.STRING);
+      return string(encoded);
+    case 'bigint':
+      u8(TAGS.BIGINT);
+      return string(encoded.toString());
+  }
+  if (encoded === null) return u8(TAGS.NULL);
+  if (Array.isArray(encoded)) {
+    u8(TAGS.LIST);
+    u32(encoded.length);
+    for (const item of encoded) value(item);
+    return;
+  }
+  const e = encoded as Exclude<Payload, readonly Encoded[] | undefined | null | boolean | number | string | bigint>;
+  switch (e.$) {
+    case 's':
+      u8(e.n === undefined ? TAGS.SENDER : TAGS.NAMED);
+      id(e.id);
+      u8(KIND_BYTES[e.k] ?? badField('kind', e.k));
+      if (e.n !== undefined) string(e.n);
+      return;
+    case 'd':
+      u8(TAGS.RECEIVER);
+      return id(e.id);
+    case 'y':
+      if ('r' in e) {
+        u8(TAGS.REGISTERED);
+        return string(e.r);
+      } else {
+        const index = WELL_KNOWN_SYMBOLS.indexOf(e.w);
+        if (index < 0) badField('well-known symbol', e.w);
+        u8(TAGS.SYMBOL);
+        return u8(index);
+      }
+    case 'i':
+      u8(TAGS.INTRINSIC);
+      return string(e.p);
+    case 'w':
+      u8(TAGS.WELL_KNOWN);
+      return string(e.n);
+    case 'p':
+      u8(TAGS.PROMISE);
+      return id(e.id);
+    case 'e':
+      u8(TAGS.ERROR);
+      string(e.n);
+      string(e.m);
+      string(e.s);
+      if ('c' in e) {
+        u8(1);
+        value(e.c);
+      } else u8(0);
+      return;
+    case 'dt':
+      u8(TAGS.DATE);
+      return f64(e.v);
+    case 'ab':
+      u8(TAGS.BUFFER);
+      return string(e.v);
+    case 'ta':
+      u8(TAGS.VIEW);
+      string(e.c);
+      return string(e.v);
+    case undefined:
+      return descriptor(e as EncodedDescriptor);
+    default:
+      badField('value', (e as { $: unknown }).$);
+  }
+}
+
+function descriptor(d: EncodedDescriptor): void {
+  let present = 0;
+  let flags = 0;
+  if ('v' in d) present |= D_VALUE;
+  if ('g' in d) present |= D_GET;
+  if ('s' in d) present |= D_SET;
+  if (d.w !== undefined) (present |= D_WRITABLE), (flags |= d.w ? D_WRITABLE : 0);
+  if (d.e !== undefined) (present |= D_ENUMERABLE), (flags |= d.e ? D_ENUMERABLE : 0);
+  if (d.c !== undefined) (present |= D_CONFIGURABLE), (flags |= d.c ? D_CONFIGURABLE : 0);
+  u8(TAGS.DESCRIPTOR);
+  u8(present);
+  u8(flags);
+  if (present & D_VALUE) value(d.v);
+  if (present & D_GET) value(d.g);
+  if (present & D_SET) value(d.s);
+}
+
+function badField(what: string, found: unknown): never {
+  throw new ProtocolError(`cannot encode ${what} ${JSON.stringify(String(found))}: protocol.ts lists what a message holds`);
+}
+
+function args(list: readonly Encoded[]): void {
+  u32(list.length);
+  for (let i = 0; i < list.length; i++) value(list[i]);
+}
+
+/** A message's bytes, in a buffer of their own. */
+export function encodeMessage(message: Message): Uint8Array {
+  at = 0;
+  try {
+    if ('op' in message) {
+      const m = message as Request;
+      u8(OPS[m.op] ?? badField('op', m.op));
+      switch (m.op) {
+        case 'get':
+        case 'has':
+        case 'delete':
+        case 'describe':
+          value(m.t);
+          value(m.k);
+          break;
+        case 'set':
+          value(m.t);
+          value(m.k);
+          value(m.v);
+          break;
+        case 'keys':
+        case 'proto':
+          value(m.t);
+          break;
+        case 'define':
+          value(m.t);
+          value(m.k);
+          descriptor(m.d);
+          break;
+        case 'apply':
+          value(m.t);
+          value(m.self);
+          args(m.args);
+          break;
+        case 'construct':
+          value(m.t);
+          args(m.args);
+          break;
+        case 'settle':
+          id(m.id);
+          u8('err' in m ? 1 : 0);
+          value('err' in m ? m.err : m.ok);
+          break;
+        case 'release':
+          u32(m.ids.length);
+          for (const [released, count] of m.ids) {
+            id(released);
+            u32(count);
+          }
+          break;
+      }
+    } else if ('ok' in message) {
+      u8(OPS.ok);
+      value(message.ok);
+    } else {
+      u8(OPS.err);
+      value(message.err);
+    }
+    return out.slice(0, at);
+  } finally {
+    // a buffer grown by a huge message is not kept
+    if (out.length > 1 << 20) {
+      out = new Uint8Array(256);
+      outView = new DataView(out.buffer);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- decoding
+
+/** Reads one message; every way bytes can be wrong is a ProtocolError naming the byte. */
+class Reader {
+  at = 0;
+  readonly view: DataView;
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  fail(problem: string, offset = this.at): never {
+    throw new ProtocolError(`message byte ${offset} of ${this.bytes.length}: ${problem}`);
+  }
+
+  need(n: number): void {
+    if (this.at + n > this.bytes.length) this.fail(`${n} more bytes are needed, the message ends`);
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.at++]!;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.at, true);
+    this.at += 4;
+    return v;
+  }
+
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.at, true);
+    this.at += 8;
+    return v;
+  }
+
+  string(): string {
+    const length = this.u32();
+    if (length > this.bytes.length - this.at) this.fail(`a string of ${length} bytes runs past the end`, this.at - 4);
+    const start = this.at;
+    const end = start + length;
+    const { bytes } = this;
+    this.at = end;
+    if (length < 64) {
+      let text = '';
+      for (let i = start; i < end; i++) {
+        const b = bytes[i]!;
+        if (b >= 0x80) return decodeCesu8(bytes.subarray(start, end));
+        text += String.fromCharCode(b);
+      }
+      return text;
+    }
+    return decodeCesu8(bytes.subarray(start, end));
+  }
+
+  /** A value where the format allows a value only. */
+  value(): Encoded {
+    const start = this.at;
+    const found = this.payload();
+    if (found !== null && typeof found === 'object' && (Array.isArray(found) || !('$' in found) || found.$ === undefined)) {
+      this.fail(`a ${Array.isArray(found) ? 'list' : 'descriptor'} where a value was expected`, start);
+    }
+    return found as Encoded;
+  }
+
+  payload(): Payload {
+    const start = this.at;
+    const tag = this.u8();
+    switch (tag) {
+      case TAGS.UNDEFINED:
+        return undefined;
+      case TAGS.NULL:
+        return null;
+      case TAGS.FALSE:
+        return false;
+      case TAGS.TRUE:
+        return true;
+      case TAGS.INT32: {
+        this.need(4);
+        const v = this.view.getInt32(this.at, true);
+        this.at += 4;
+        return v;
+      }
+      case TAGS.FLOAT64:
+        return this.f64();
+      case TAGS.STRING:
+        return this.string();
+      case TAGS.BIGINT: {
+        const digits = this.string();
+        if (!/^-?\d+$/.test(digits)) this.fail(`a bigint must be decimal digits, not ${JSON.stringify(digits.slice(0, 40))}`, start);
+        return BigInt(digits);
+      }
+      case TAGS.SYMBOL: {
+        const index = this.u8();
+        const w = WELL_KNOWN_SYMBOLS[index];
+        if (w === undefined) this.fail(`no well-known symbol has index ${index}`, start + 1);
+        return { $: 'y', w };
+      }
+      case TAGS.REGISTERED:
+        return { $: 'y', r: this.string() };
+      case TAGS.SENDER:
+      case TAGS.NAMED: {
+        const id = this.u32();
+        const kindByte = this.u8();
+        const k = KINDS[kindByte];
+        if (k === undefined) this.fail(`object kind ${kindByte} is none of 0 (object), 1 (function), 2 (array)`, this.at - 1);
+        return tag === TAGS.SENDER ? { $: 's', id, k } : { $: 's', id, k, n: this.string() };
+      }
+      case TAGS.RECEIVER:
+        return { $: 'd', id: this.u32() };
+      case TAGS.INTRINSIC:
+        return { $: 'i', p: this.string() };
+      case TAGS.WELL_KNOWN:
+        return { $: 'w', n: this.string() };
+      case TAGS.PROMISE:
+        return { $: 'p', id: this.u32() };
+      case TAGS.ERROR: {
+        const n = this.string();
+        const m = this.string();
+        const s = this.string();
+        const hasCause = this.u8();
+        if (hasCause > 1) this.fail(`an error's cause flag is ${hasCause}, not 0 or 1`, this.at - 1);
+        return hasCause ? { $: 'e', n, m, s, c: this.value() } : { $: 'e', n, m, s };
+      }
+      case TAGS.DATE:
+        return { $: 'dt', v: this.f64() };
+      case TAGS.BUFFER:
+        return { $: 'ab', v: this.string() };
+      case TAGS.VIEW: {
+        const c = this.string();
+        return { $: 'ta', c, v: this.string() };
+      }
+      case TAGS.LIST: {
+        const n = this.u32();
+        // every value is at least one byte: a count past the bytes left is a lie, not a big list
+        if (n > this.bytes.length - this.at) this.fail(`a list of ${n} values runs past the end`, this.at - 4);
+        const list = new Array<Encoded>(n);
+        for (let i = 0; i < n; i++) list[i] = this.value();
+        return list;
+      }
+      case TAGS.DESCRIPTOR:
+        return this.descriptorBody(start);
+      default:
+        return this.fail(`unknown value tag ${tag}`, start);
+    }
+  }
+
+  descriptor(): EncodedDescriptor {
+    const start = this.at;
+    const tag = this.u8();
+    if (tag !== TAGS.DESCRIPTOR) this.fail(`a descriptor was expected, not tag ${tag}`, start);
+    return this.descriptorBody(start);
+  }
+
+  descriptorBody(start: number): EncodedDescriptor {
+    const present = this.u8();
+    const flags = this.u8();
+    if (present & ~63 || flags & ~(D_WRITABLE | D_ENUMERABLE | D_CONFIGURABLE) || flags & ~present) {
+      this.fail(`descriptor bits ${present}/${flags} are not ones protocol.ts defines`, start);
+    }
+    const d: { v?: Encoded; g?: Encoded; s?: Encoded; w?: boolean; e?: boolean; c?: boolean } = {};
+    if (present & D_VALUE) d.v = this.value();
+    if (present & D_GET) d.g = this.value();
+    if (present & D_SET) d.s = this.value();
+    if (present & D_WRITABLE) d.w = (flags & D_WRITABLE) !== 0;
+    if (present & D_ENUMERABLE) d.e = (flags & D_ENUMERABLE) !== 0;
+    if (present & D_CONFIGURABLE) d.c = (flags & D_CONFIGURABLE) !== 0;
+    return d;
+  }
+
+  args(): Encoded[] {
+    const n = this.u32();
+    if (n > this.bytes.length - this.at) this.fail(`${n} arguments run past the end`, this.at - 4);
+    const list = new Array<Encoded>(n);
+    for (let i = 0; i < n; i++) list[i] = this.value();
+    return list;
+  }
+}
+
+/** Decodes a whole message; anything malformed is a ProtocolError. */
+export function decodeMessage(bytes: Uint8Array): Message {
+  const r = new Reader(bytes);
+  const op = r.u8();
+  let message: Message;
+  switch (op) {
+    case OPS.get:
+    case OPS.has:
+    case OPS.delete:
+    case OPS.describe:
+      message = { op: OP_NAMES[op] as 'get', t: r.value(), k: r.value() };
+      break;
+    case OPS.set:
+      message = { op: 'set', t: r.value(), k: r.value(), v: r.value() };
+      break;
+    case OPS.keys:
+    case OPS.proto:
+      message = { op: OP_NAMES[op] as 'keys', t: r.value() };
+      break;
+    case OPS.define:
+      message = { op: 'define', t: r.value(), k: r.value(), d: r.descriptor() };
+      break;
+    case OPS.apply:
+      message = { op: 'apply', t: r.value(), self: r.value(), args: r.args() };
+      break;
+    case OPS.construct:
+      message = { op: 'construct', t: r.value(), args: r.args() };
+      break;
+    case OPS.settle: {
+      const id = r.u32();
+      const outcome = r.u8();
+      if (outcome > 1) r.fail(`a settlement's outcome is ${outcome}, not 0 (fulfilled) or 1 (rejected)`, r.at - 1);
+      message = outcome === 0 ? { op: 'settle', id, ok: r.value() } : { op: 'settle', id, err: r.value() };
+      break;
+    }
+    case OPS.release: {
+      const n = r.u32();
+      if (n > (bytes.length - r.at) / 8) r.fail(`${n} releases run past the end`, r.at - 4);
+      const ids = new Array<readonly [number, number]>(n);
+      for (let i = 0; i < n; i++) ids[i] = [r.u32(), r.u32()];
+      message = { op: 'release', ids };
+      break;
+    }
+    case OPS.ok:
+      message = { ok: r.payload() };
+      break;
+    case OPS.err:
+      message = { err: r.value() };
+      break;
+    default:
+      return r.fail(`unknown op ${op}`, 0);
+  }
+  if (r.at !== bytes.length) r.fail(`${bytes.length - r.at} bytes follow the end of the message`);
+  return message;
+}
+
+/** A request, or a ProtocolError if the bytes are a reply or malformed. */
+export function decodeRequest(bytes: Uint8Array): Request {
+  const message = decodeMessage(bytes);
+  if (!('op' in message)) throw new ProtocolError('a reply came where a request was expected');
+  return message;
+}
+
+/** A reply, or a ProtocolError if the bytes are a request or malformed. */
+export function decodeReply(bytes: Uint8Array): Reply {
+  const message = decodeMessage(bytes);
+  if ('op' in message) throw new ProtocolError('a request came where a reply was expected');
+  return message;
+}
+
+/** A message as one line of readable text (for journals, divergences and the playground). */
+export function describeMessage(bytes: Uint8Array): string {
+  let message: Message;
+  try {
+    message = decodeMessage(bytes);
+  } catch (error) {
+    return `<${bytes.length} bytes the protocol refuses: ${(error as Error).message}>`;
+  }
+  return JSON.stringify(message, (_key, v) =>
+    typeof v === 'bigint' ? `${v}n` : v === undefined ? '<undefined>' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
+  );
+}

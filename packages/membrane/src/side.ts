@@ -4,7 +4,7 @@ import { fromBase64, toBase64 } from './base64.js';
 import { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
 import type { ObjectGuard } from './guard.js';
 import { type Intrinsics, isSlotMethod } from './intrinsics.js';
-import type { Encoded, EncodedDescriptor, Reply, Request } from './protocol.js';
+import type { Encoded, EncodedDescriptor, Payload, Reply, Request } from './protocol.js';
 import { symbolStatics, WELL_KNOWN_SYMBOLS } from './symbols.js';
 
 /** An error class a side names (see MembraneSideOptions.errorClasses). */
@@ -79,6 +79,20 @@ export interface MembraneSide {
   /** Takes over the tables of the side this one replaces after a restore (see AdoptedTables). */
   adopt(tables: AdoptedTables): void;
   stats(): MembraneStats;
+  /** What an engine needs to answer the other side's commonest requests itself (see FastPath). */
+  fastPath(): FastPath;
+}
+
+/**
+ * How the guest's engine answers GET and APPLY on its own objects without running this code
+ * (c/xsb_wire.c): it finds the target in `exported`, performs the request, and encodes the result
+ * itself when it is a primitive, with these functions otherwise, so that the bytes and the tables
+ * are what receive() would have left.
+ */
+export interface FastPath {
+  readonly exported: ReadonlyMap<number, { readonly value: object | undefined }>;
+  encodeResult(value: unknown): Encoded;
+  encodeThrown(error: unknown): Encoded;
 }
 
 /** Paths of the first arguments, for error messages, made once: a call should not build strings it may never show. */
@@ -173,14 +187,14 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   }
 
   /** Sends a request; returns the reply's value as sent, or throws what the other side threw. */
-  function callRaw(request: Request): Encoded {
+  function callRaw(request: Request): Payload {
     checkLive();
     if (pendingSettlements.length > 0) flushSettlements();
     const reply = send(request);
     if ('err' in reply) throw decode(reply.err);
     return reply.ok;
   }
-  const call = (request: Request): unknown => decode(callRaw(request));
+  const call = (request: Request): unknown => decode(valueOf(callRaw(request)));
 
   // ---------------------------------------------------------------- encoding
 
@@ -232,17 +246,9 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       case 'boolean':
         return value;
       case 'undefined':
-        return { $: 'u' };
       case 'number':
-        if (Number.isSafeInteger(value) && !Object.is(value, -0)) return value;
-        if (Number.isFinite(value) && !Object.is(value, -0)) {
-          // Up to 15 significant digits a decimal names one double in any engine; beyond, XS's
-          // printing and V8's reading can disagree by an ulp, so those cross as their bits.
-          return significantDigits(String(value)) <= 15 ? value : { $: 'f', v: doubleToHex(value) };
-        }
-        return { $: 'n', v: Object.is(value, -0) ? '-0' : (String(value) as 'NaN' | 'Infinity' | '-Infinity') };
       case 'bigint':
-        return { $: 'b', v: value.toString() };
+        return value;
       case 'symbol':
         return encodeSymbol(value, path);
     }
@@ -295,53 +301,46 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
 
   function decode(encoded: Encoded): unknown {
     if (encoded === null || typeof encoded !== 'object') return encoded;
-    switch (encoded.$) {
-      case 'u':
-        return undefined;
-      case 'n':
-        return encoded.v === '-0' ? -0 : Number(encoded.v);
-      case 'f':
-        return hexToDouble(encoded.v);
-      case 'b':
-        return BigInt(encoded.v);
+    const e = encoded;
+    switch (e.$) {
       case 'y':
-        if ('r' in encoded) return Symbol.for(encoded.r);
-        if (WELL_KNOWN_SYMBOLS.includes(encoded.w)) return symbolStatics[encoded.w];
-        throw new ProtocolError(`unknown well-known symbol ${JSON.stringify(encoded.w)}`);
+        if ('r' in e) return Symbol.for(e.r);
+        if (WELL_KNOWN_SYMBOLS.includes(e.w)) return symbolStatics[e.w];
+        throw new ProtocolError(`unknown well-known symbol ${JSON.stringify(e.w)}`);
       case 's':
-        return importObject(encoded.id, encoded.k);
+        return importObject(e.id, e.k);
       case 'd': {
-        const value = local(encoded);
+        const value = local(e);
         guard.sentBack(value);
         return value;
       }
       case 'w':
-        return local(encoded);
+        return local(e);
       case 'i': {
-        const intrinsic = intrinsics.byPath(encoded.p);
-        if (intrinsic === undefined) throw new ProtocolError(`the other side's intrinsic ${encoded.p} has no counterpart here`);
+        const intrinsic = intrinsics.byPath(e.p);
+        if (intrinsic === undefined) throw new ProtocolError(`the other side's intrinsic ${e.p} has no counterpart here`);
         // The guest's intrinsics stay the guest's. Given the host's own of that name, a guest that
         // passes `eval` or `Function` to a host function calling its callbacks would run host code,
         // and one passing `Object.prototype` to a host function that writes into its argument
         // (`Object.assign(target, ...)`) would change the host's.
-        if (name === 'dry') return typeof intrinsic === 'function' ? forwarder(encoded.p) : intrinsicProxy(encoded.p, intrinsic);
+        if (name === 'dry') return typeof intrinsic === 'function' ? forwarder(e.p) : intrinsicProxy(e.p, intrinsic);
         return intrinsic;
       }
       case 'p':
-        return importPromise(encoded.id);
+        return importPromise(e.id);
       case 'e':
-        return decodeError(encoded);
+        return decodeError(e);
       case 'dt':
-        return new Date(encoded.v);
+        return new Date(e.v);
       case 'ab':
-        return fromBase64(encoded.v).buffer;
+        return fromBase64(e.v).buffer;
       case 'ta': {
-        const View = Object.hasOwn(VIEWS, encoded.c) ? VIEWS[encoded.c] : undefined;
-        if (!View) throw new ProtocolError(`unknown binary view ${JSON.stringify(encoded.c)}`);
-        return new View(fromBase64(encoded.v).buffer as ArrayBuffer);
+        const View = Object.hasOwn(VIEWS, e.c) ? VIEWS[e.c] : undefined;
+        if (!View) throw new ProtocolError(`unknown binary view ${JSON.stringify(e.c)}`);
+        return new View(fromBase64(e.v).buffer as ArrayBuffer);
       }
       default:
-        throw new ProtocolError(`unknown value ${JSON.stringify(encoded)}`);
+        throw new ProtocolError(`unknown value ${JSON.stringify(e)}`);
     }
   }
 
@@ -498,7 +497,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
 
   const handler: ProxyHandler<object> = {
     get(target, key) {
-      const value = callRaw({ op: 'get', t: targetRef(target), k: encodeKey(key) });
+      const value = valueOf(callRaw({ op: 'get', t: targetRef(target), k: encodeKey(key) }));
       if (value !== null && typeof value === 'object' && value.$ === 'i' && isSlotMethod(value.p)) return forwarder(value.p);
       return decode(value);
     },
@@ -512,7 +511,9 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       return call({ op: 'delete', t: targetRef(target), k: encodeKey(key) }) as boolean;
     },
     ownKeys(target) {
-      const keys = (callRaw({ op: 'keys', t: targetRef(target) }) as unknown as Encoded[]).map(decodeKey);
+      const list = callRaw({ op: 'keys', t: targetRef(target) });
+      if (!Array.isArray(list)) throw new ProtocolError('the reply to keys must be a list');
+      const keys = (list as readonly Encoded[]).map(decodeKey);
       // a proxy must list its target's non-configurable keys (an array's length, a function's prototype)
       for (const key of Reflect.ownKeys(target)) {
         if (!Reflect.getOwnPropertyDescriptor(target, key)!.configurable && !keys.includes(key)) keys.push(key);
@@ -677,13 +678,19 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     }
   }
 
-  function encodeResult(request: Request, result: unknown): Encoded {
+  function encodeResult(request: Request, result: unknown): Payload {
     if (request.op === 'apply' || request.op === 'get') return encode(result, 'the result');
-    if (request.op === 'keys') return (result as (string | symbol)[]).map(encodeKey) as unknown as Encoded;
-    if (request.op === 'describe') {
-      return result === undefined ? { $: 'u' } : (encodeDescriptor(result as PropertyDescriptor) as unknown as Encoded);
-    }
+    if (request.op === 'keys') return (result as (string | symbol)[]).map(encodeKey);
+    if (request.op === 'describe') return result === undefined ? undefined : encodeDescriptor(result as PropertyDescriptor);
     return encode(result, 'the result');
+  }
+
+  function encodeThrown(error: unknown): Encoded {
+    try {
+      return encode(error, 'the thrown value');
+    } catch (unencodable) {
+      return encode(unencodable, 'the thrown value');
+    }
   }
 
   function receive(request: Request): Reply {
@@ -691,11 +698,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       checkLive();
       return { ok: encodeResult(request, perform(request)) };
     } catch (error) {
-      try {
-        return { err: encode(error, 'the thrown value') };
-      } catch (unencodable) {
-        return { err: encode(unencodable, 'the thrown value') };
-      }
+      return { err: encodeThrown(error) };
     }
   }
 
@@ -758,25 +761,8 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       pendingRejections.push(...tables.promises);
     },
     stats: () => ({ exported: exported.size, imported: imported.size, promises: remotePromises.size }),
+    fastPath: () => ({ exported, encodeResult: (value: unknown) => encode(value, 'the result'), encodeThrown }),
   });
-}
-
-const significantDigits = (decimal: string): number =>
-  decimal.replace(/e.*$/i, '').replace(/[-.]/g, '').replace(/^0+/, '').replace(/0+$/, '').length;
-
-function doubleToHex(value: number): string {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  let hex = '';
-  for (let i = 0; i < 8; i++) hex += view.getUint8(i).toString(16).padStart(2, '0');
-  return hex;
-}
-
-function hexToDouble(hex: string): number {
-  if (!/^[0-9a-f]{16}$/.test(hex)) throw new ProtocolError(`not the bits of a double: ${JSON.stringify(hex)}`);
-  const view = new DataView(new ArrayBuffer(8));
-  for (let i = 0; i < 8; i++) view.setUint8(i, Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
-  return view.getFloat64(0);
 }
 
 /** Node's hook for printing an object (util.inspect.custom), which Node reads off a proxy's target. */
@@ -790,8 +776,16 @@ const refText = (ref: Encoded): string => {
   return '';
 };
 
-const isDescriptor = (encoded: Encoded): encoded is Encoded & EncodedDescriptor =>
-  encoded !== null && typeof encoded === 'object' && !('$' in encoded);
+const isDescriptor = (payload: Payload): payload is EncodedDescriptor =>
+  payload !== null && typeof payload === 'object' && !Array.isArray(payload) && (payload as { $?: unknown }).$ === undefined;
+
+/** A reply's value where the request gives a value, not a list or a descriptor. */
+function valueOf(payload: Payload): Encoded {
+  if (payload !== null && typeof payload === 'object' && (Array.isArray(payload) || isDescriptor(payload))) {
+    throw new ProtocolError(`a ${Array.isArray(payload) ? 'list' : 'descriptor'} came where a value was expected`);
+  }
+  return payload as Encoded;
+}
 
 /** Proxy targets: a function target must be constructible, and strict (modules and the wet bundle are), so it has no caller or arguments. */
 function makeTarget(kind: Kind, printer: (() => string) | undefined): object {

@@ -3,10 +3,20 @@
 import { fullAuthority } from './guard.js';
 import { collectIntrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
-import { type MembraneStats, makeMembraneSide } from './side.js';
+import { type FastPath, type MembraneStats, makeMembraneSide } from './side.js';
 
 /** What the pump gives the guest's side besides send (see @xsb/xs-wasm's Machine.connect). */
-interface Codec {
+interface Pump {
+  /**
+   * Lets the engine answer GET and APPLY on exported objects itself (see FastPath in side.ts);
+   * `get` is Map.prototype.get, captured before guest code runs.
+   */
+  setFastPath(
+    exported: FastPath['exported'],
+    get: Map<number, unknown>['get'],
+    encodeResult: FastPath['encodeResult'],
+    encodeThrown: FastPath['encodeThrown'],
+  ): void;
   setModuleHook(hook: (op: 'resolve' | 'load', specifier: string, referrer?: string) => string): void;
   importNow(specifier: string): unknown;
   /** Runs a script in the global scope, where its let, const and class stay for later scripts. */
@@ -24,14 +34,16 @@ interface CommonJsModule {
 }
 
 /**
- * The pump (the guest's end of the channel, in the engine) hands the receiver this returns each
- * whole message from the host as a string and sends its reply; `send` does the same the other way.
+ * The pump (the guest's end of the channel, in the engine) decodes each whole message from the
+ * host (protocol.ts), hands it to the receiver this returns and encodes its reply; `send` does the
+ * same the other way.
  */
-export function connectWet(send: (message: string) => string, codec: Codec): (message: string) => string {
+export function connectWet(send: (request: Request) => Reply, pump: Pump): (request: Request) => Reply {
   // captured now: guest code may replace the globals later
   // biome-ignore lint/security/noGlobalEval: evaluating the host's scripts in the guest is the point
   const indirectEval = globalThis.eval;
   const { parse, stringify } = JSON;
+  const mapGet = Map.prototype.get;
   const global = globalThis;
 
   // guest values the host keeps by name: after a restore they are how it finds them again
@@ -40,7 +52,7 @@ export function connectWet(send: (message: string) => string, codec: Codec): (me
   const commonJsModules = new Map<string, CommonJsModule>();
   let modulesProxy: Modules | undefined;
   const modules = (): Modules => (modulesProxy ??= side.wellKnown('modules') as Modules);
-  codec.setModuleHook((op, specifier, referrer) => {
+  pump.setModuleHook((op, specifier, referrer) => {
     if (op !== 'load') return modules().resolve(specifier, referrer);
     const text = String(modules().load(specifier));
     // a JSON module is its value as the default export (what `import data from './x.json'` means)
@@ -83,7 +95,7 @@ export function connectWet(send: (message: string) => string, codec: Codec): (me
     },
     /** Runs a script in the guest's global scope; returns its completion value. */
     evaluateScript(source: string): unknown {
-      return codec.evaluateScript(String(source));
+      return pump.evaluateScript(String(source));
     },
     /** Runs a CommonJS module (cached under its filename for require); returns its module.exports. */
     evaluateCommonJsModule(source: string, filename: string): unknown {
@@ -94,7 +106,7 @@ export function connectWet(send: (message: string) => string, codec: Codec): (me
     },
     /** Imports an ES module graph; returns its namespace. */
     evaluateModule(specifier: string): unknown {
-      return codec.importNow(String(specifier));
+      return pump.importNow(String(specifier));
     },
     /** The wet side's tables, for the host to watch. */
     stats(): MembraneStats {
@@ -112,8 +124,10 @@ export function connectWet(send: (message: string) => string, codec: Codec): (me
     name: 'wet',
     intrinsics: collectIntrinsics(global),
     guard: fullAuthority,
-    send: (request: Request): Reply => parse(send(stringify(request))) as Reply,
+    send,
     wellKnown: { controlChannel, globalThis: global },
   });
-  return (message) => stringify(side.receive(parse(message) as Request));
+  const fast = side.fastPath();
+  pump.setFastPath(fast.exported, mapGet, fast.encodeResult, fast.encodeThrown);
+  return (request) => side.receive(request);
 }

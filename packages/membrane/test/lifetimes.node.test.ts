@@ -1,4 +1,4 @@
-import { attachMembrane, RevokedError } from '@xsb/membrane';
+import { attachMembrane, OPS, RevokedError } from '@xsb/membrane';
 import { loadEngine } from '@xsb/xs-wasm';
 import { describe, expect, it } from 'vitest';
 import { guest } from './support.js';
@@ -105,7 +105,7 @@ describe('releases the other side refuses', () => {
     const membrane = attachMembrane(engine.createMachine(), {
       wire: (direct) => ({
         toGuest: (request) => {
-          if (refuse && request.includes('"release"')) throw new Error('refused, as a spent meter would');
+          if (refuse && request[0] === OPS.release) throw new Error('refused, as a spent meter would');
           return direct.toGuest(request);
         },
         fromGuest: direct.fromGuest,
