@@ -129,6 +129,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
   const wire = options.wire ? options.wire(direct) : direct;
   const side = makeMembraneSide({
     name: 'dry',
+    intrinsicsNamed: 'kept apart',
     intrinsics: hostIntrinsics,
     guard: hostObjectGuard,
     printedAs: 'Guest',

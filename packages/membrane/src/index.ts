@@ -27,8 +27,8 @@ export {
 } from './protocol.js';
 export {
   type AdoptedTables,
-  type FastPath,
   type ErrorClass,
+  type FastPath,
   type MembraneSide,
   type MembraneSideOptions,
   type MembraneStats,

@@ -231,7 +231,7 @@ function string(text: string): void {
 
 function f64(value: number): void {
   room(8);
-  if (value !== value) {
+  if (Number.isNaN(value)) {
     // one NaN: engines differ in the payloads they produce
     outView.setUint32(at, 0, true);
     outView.setUint32(at + 4, 0x7ff80000, true);
@@ -247,9 +247,11 @@ function id(value: number): void {
 function value(encoded: Payload): void {
   switch (typeof encoded) {
     case 'undefined':
-      return u8(TAGS.UNDEFINED);
+      u8(TAGS.UNDEFINED);
+      return;
     case 'boolean':
-      return u8(encoded ? TAGS.TRUE : TAGS.FALSE);
+      u8(encoded ? TAGS.TRUE : TAGS.FALSE);
+      return;
     case 'number':
       if ((encoded | 0) === encoded && !(encoded === 0 && 1 / encoded < 0)) {
         room(5);
@@ -259,15 +261,21 @@ function value(encoded: Payload): void {
         return;
       }
       u8(TAGS.FLOAT64);
-      return f64(encoded);
+      f64(encoded);
+      return;
     case 'string':
       u8(TAGS.STRING);
-      return string(encoded);
+      string(encoded);
+      return;
     case 'bigint':
       u8(TAGS.BIGINT);
-      return string(encoded.toString());
+      string(encoded.toString());
+      return;
   }
-  if (encoded === null) return u8(TAGS.NULL);
+  if (encoded === null) {
+    u8(TAGS.NULL);
+    return;
+  }
   if (Array.isArray(encoded)) {
     u8(TAGS.LIST);
     u32(encoded.length);
@@ -284,26 +292,32 @@ function value(encoded: Payload): void {
       return;
     case 'd':
       u8(TAGS.RECEIVER);
-      return id(e.id);
+      id(e.id);
+      return;
     case 'y':
       if ('r' in e) {
         u8(TAGS.REGISTERED);
-        return string(e.r);
+        string(e.r);
+        return;
       } else {
         const index = WELL_KNOWN_SYMBOLS.indexOf(e.w);
         if (index < 0) badField('well-known symbol', e.w);
         u8(TAGS.SYMBOL);
-        return u8(index);
+        u8(index);
+        return;
       }
     case 'i':
       u8(TAGS.INTRINSIC);
-      return string(e.p);
+      string(e.p);
+      return;
     case 'w':
       u8(TAGS.WELL_KNOWN);
-      return string(e.n);
+      string(e.n);
+      return;
     case 'p':
       u8(TAGS.PROMISE);
-      return id(e.id);
+      id(e.id);
+      return;
     case 'e':
       u8(TAGS.ERROR);
       string(e.n);
@@ -316,16 +330,20 @@ function value(encoded: Payload): void {
       return;
     case 'dt':
       u8(TAGS.DATE);
-      return f64(e.v);
+      f64(e.v);
+      return;
     case 'ab':
       u8(TAGS.BUFFER);
-      return string(e.v);
+      string(e.v);
+      return;
     case 'ta':
       u8(TAGS.VIEW);
       string(e.c);
-      return string(e.v);
+      string(e.v);
+      return;
     case undefined:
-      return descriptor(e as EncodedDescriptor);
+      descriptor(e as EncodedDescriptor);
+      return;
     default:
       badField('value', (e as { $: unknown }).$);
   }
@@ -515,7 +533,8 @@ class Reader {
         return this.string();
       case TAGS.BIGINT: {
         const digits = this.string();
-        if (!/^-?\d+$/.test(digits)) this.fail(`a bigint must be decimal digits, not ${JSON.stringify(digits.slice(0, 40))}`, start);
+        if (!/^-?\d+$/.test(digits))
+          this.fail(`a bigint must be decimal digits, not ${JSON.stringify(digits.slice(0, 40))}`, start);
         return BigInt(digits);
       }
       case TAGS.SYMBOL: {
@@ -684,6 +703,12 @@ export function describeMessage(bytes: Uint8Array): string {
     return `<${bytes.length} bytes the protocol refuses: ${(error as Error).message}>`;
   }
   return JSON.stringify(message, (_key, v) =>
-    typeof v === 'bigint' ? `${v}n` : v === undefined ? '<undefined>' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
+    typeof v === 'bigint'
+      ? `${v}n`
+      : v === undefined
+        ? '<undefined>'
+        : typeof v === 'number' && !Number.isFinite(v)
+          ? String(v)
+          : v,
   );
 }

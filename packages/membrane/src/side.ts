@@ -11,8 +11,16 @@ import { symbolStatics, WELL_KNOWN_SYMBOLS } from './symbols.js';
 export type ErrorClass = abstract new (...args: never[]) => Error;
 
 export interface MembraneSideOptions {
-  /** 'wet' inside the guest, 'dry' on the host: it only labels errors and stacks. */
+  /** 'wet' inside the guest, 'dry' on the host: it labels errors and stacks. */
   readonly name: 'wet' | 'dry';
+  /**
+   * What an intrinsic the other side names (protocol.ts's INTRINSIC) is here. 'shared' (the
+   * guest's side): this side's own of that name, and the other side may call or target any of
+   * them by name. 'kept apart' (the host's side): a forwarder or proxy of the other side's, so that
+   * the host's eval, Function and Object.prototype are never reached from the guest; by name the
+   * other side may only call the methods that read internal slots (isSlotMethod).
+   */
+  readonly intrinsicsNamed: 'shared' | 'kept apart';
   /** Carries one request to the other side and returns its reply. */
   readonly send: (request: Request) => Reply;
   /** This side's realm, by name (see intrinsics.ts). */
@@ -134,6 +142,7 @@ type Kind = 'o' | 'f' | 'a';
 
 export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   const { name, send, intrinsics, guard, errorClasses } = options;
+  const shared = options.intrinsicsNamed === 'shared';
   const wellKnownLocal = options.wellKnown ?? {};
   let revoked = false;
 
@@ -194,7 +203,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     if ('err' in reply) throw decode(reply.err);
     return reply.ok;
   }
-  const call = (request: Request): unknown => decode(valueOf(callRaw(request)));
+  const call = (request: Request): unknown => decode(replyValue(callRaw(request)));
 
   // ---------------------------------------------------------------- encoding
 
@@ -323,7 +332,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         // passes `eval` or `Function` to a host function calling its callbacks would run host code,
         // and one passing `Object.prototype` to a host function that writes into its argument
         // (`Object.assign(target, ...)`) would change the host's.
-        if (name === 'dry') return typeof intrinsic === 'function' ? forwarder(e.p) : intrinsicProxy(e.p, intrinsic);
+        if (!shared) return typeof intrinsic === 'function' ? forwarder(e.p) : intrinsicProxy(e.p, intrinsic);
         return intrinsic;
       }
       case 'p':
@@ -372,7 +381,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   function local(encoded: Encoded): object {
     if (encoded !== null && typeof encoded === 'object') {
       // the host works on the guest's intrinsics by name (see decode); the guest never on the host's
-      if (encoded.$ === 'i' && name === 'wet') {
+      if (encoded.$ === 'i' && shared) {
         const intrinsic = intrinsics.byPath(encoded.p);
         if (intrinsic !== null && (typeof intrinsic === 'object' || typeof intrinsic === 'function')) return intrinsic;
       }
@@ -489,7 +498,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         },
       }.forward;
       // sent back, it is the other side's own intrinsic again
-      if (name === 'dry') remoteRefs.set(forward, { $: 'i', p: path });
+      if (!shared) remoteRefs.set(forward, { $: 'i', p: path });
       forwarders.set(path, forward);
     }
     return forward;
@@ -497,7 +506,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
 
   const handler: ProxyHandler<object> = {
     get(target, key) {
-      const value = valueOf(callRaw({ op: 'get', t: targetRef(target), k: encodeKey(key) }));
+      const value = replyValue(callRaw({ op: 'get', t: targetRef(target), k: encodeKey(key) }));
       if (value !== null && typeof value === 'object' && value.$ === 'i' && isSlotMethod(value.p)) return forwarder(value.p);
       return decode(value);
     },
@@ -606,8 +615,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         const target = request.t;
         // by name: the host may call any of the guest's intrinsics (see decode), the guest only
         // the host's methods that must run where their receiver lives
-        const byName =
-          target !== null && typeof target === 'object' && target.$ === 'i' && (name === 'wet' || isSlotMethod(target.p));
+        const byName = target !== null && typeof target === 'object' && target.$ === 'i' && (shared || isSlotMethod(target.p));
         const fn = byName ? intrinsics.byPath(target.p) : local(target);
         if (typeof fn !== 'function') throw new TypeError('the target of a call is not a function');
         const self = decode(request.self);
@@ -780,7 +788,7 @@ const isDescriptor = (payload: Payload): payload is EncodedDescriptor =>
   payload !== null && typeof payload === 'object' && !Array.isArray(payload) && (payload as { $?: unknown }).$ === undefined;
 
 /** A reply's value where the request gives a value, not a list or a descriptor. */
-function valueOf(payload: Payload): Encoded {
+function replyValue(payload: Payload): Encoded {
   if (payload !== null && typeof payload === 'object' && (Array.isArray(payload) || isDescriptor(payload))) {
     throw new ProtocolError(`a ${Array.isArray(payload) ? 'list' : 'descriptor'} came where a value was expected`);
   }

@@ -122,6 +122,7 @@ export function connectWet(send: (request: Request) => Reply, pump: Pump): (requ
 
   const side = makeMembraneSide({
     name: 'wet',
+    intrinsicsNamed: 'shared',
     intrinsics: collectIntrinsics(global),
     guard: fullAuthority,
     send,
