@@ -7,17 +7,24 @@
 import {
   DEPTH_CHANGE,
   decodeSnapshot,
+  describeEntry,
   ENTRY_KINDS,
   EngineMismatchError,
   encodeEntry,
   encodeHeader,
   encodeSnapshot,
+  entryText,
+  type JournalEntry,
   JournalError,
   JournalFormatError,
   JournalReader,
+  MESSAGE_KINDS,
+  ProtocolVersionError,
   readJournalHeader,
   SnapshotFormatError,
+  textEntry,
 } from '@xsb/journal';
+import { decodeMessage, encodeMessage, type Message, PROTOCOL_VERSION } from '@xsb/membrane';
 import { loadEngine, PluginMismatchError, restoreSandbox } from '@xsb/sandbox';
 import { describe, expect, it } from 'vitest';
 import { concat } from '../../test-support/frames.js';
@@ -282,19 +289,52 @@ for (const at of [1, 2, 4, 8, 16, 32]) {
   );
 }
 // rewritten entries: kind or message changed and checksummed again, as a writer could
+/** The message with its first id (of an object or promise) bumped, or undefined if it names none. */
+function bumpId(bytes: Uint8Array): Uint8Array | undefined {
+  let bumped = false;
+  const bump = (value: unknown): unknown => {
+    if (bumped || value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map(bump);
+    const v = value as Record<string, unknown>;
+    if (typeof v.id === 'number' && (v.$ === 's' || v.$ === 'd' || v.$ === 'p')) {
+      bumped = true;
+      return { ...v, id: v.id + 1 + random.int(3) };
+    }
+    return Object.fromEntries(Object.entries(v).map(([key, item]) => [key, bump(item)]));
+  };
+  let message: Message;
+  try {
+    message = decodeMessage(bytes);
+  } catch {
+    return undefined;
+  }
+  const changed = bump(message) as Message;
+  return bumped ? encodeMessage(changed) : undefined;
+}
+/** The entry's message changed: cut short, a byte flipped, or an id (a number, in text) bumped. */
+function rewriteMessage(entry: JournalEntry): Uint8Array {
+  const { message } = entry;
+  const how = random.int(3);
+  if (how === 0 && message.length > 0) return message.slice(0, random.int(message.length));
+  if (how === 1 && message.length > 0) {
+    const flipped = message.slice();
+    flipped[random.int(message.length)]! ^= 1 + random.int(255);
+    return flipped;
+  }
+  if (MESSAGE_KINDS.has(entry.kind)) return bumpId(message) ?? Uint8Array.of(...message, 0);
+  const text = entryText(entry).replace(/\d+/, (n) => String(Number(n) + 1 + random.int(3)));
+  return textEntry(entry.kind, text).message;
+}
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 for (let i = 0; i < 25; i++) {
   const at = random.int(N);
   const entry = entries[at]!;
-  const message =
-    random.next() < 0.5
-      ? entry.message
-      : entry.message.length > 0 && random.next() < 0.5
-        ? entry.message.slice(0, random.int(entry.message.length))
-        : entry.message.replace(/\d+/, (n) => String(Number(n) + 1 + random.int(3)));
-  const kind = message === entry.message ? random.pick(ENTRY_KINDS.filter((k) => k !== entry.kind)) : entry.kind;
+  const message = random.next() < 0.5 ? entry.message : rewriteMessage(entry);
+  const same = sameBytes(message, entry.message);
+  const kind = same ? random.pick(ENTRY_KINDS.filter((k) => k !== entry.kind)) : entry.kind;
   onJournal(
     'entry rewritten',
-    `entry ${at} as ${kind} ${JSON.stringify(message.slice(0, 60))}`,
+    `entry ${at} as ${kind} ${describeEntry({ kind, message }).slice(kind.length + 1, kind.length + 61)}`,
     spliceEntries(at, at + 1, encodeEntry({ kind, message })),
     forged,
   );
@@ -319,6 +359,8 @@ onJournal('magic and version', 'empty', new Uint8Array(0), formatError);
 for (const [what, change, type] of [
   ['another build', (h: Record<string, unknown>) => ({ ...h, buildId: '0123456789abcdef' }), EngineMismatchError],
   ['no build', (h: Record<string, unknown>) => ({ ...h, buildId: undefined }), JournalFormatError],
+  ['another protocol', (h: Record<string, unknown>) => ({ ...h, protocol: PROTOCOL_VERSION + 1 }), ProtocolVersionError],
+  ['no protocol', (h: Record<string, unknown>) => ({ ...h, protocol: undefined }), ProtocolVersionError],
   ['machine null', (h: Record<string, unknown>) => ({ ...h, machine: null }), JournalFormatError],
   ['not an object', () => 42, JournalFormatError],
   ['no plugins', (h: Record<string, unknown>) => ({ ...h, host: { plugins: [] } }), PluginMismatchError],
@@ -438,7 +480,7 @@ for (const [what, change] of [
 
 // ---------------------------------------------------------------- running them
 
-const JOURNAL_CASES = 3132;
+const JOURNAL_CASES = 3136;
 const SNAPSHOT_CASES = 1139;
 
 const TYPED = [JournalError, PluginMismatchError] as const;

@@ -1,5 +1,6 @@
 // The playground: a guest module in a sandbox with virtual timers, a meter and a console; its
 // exports to call, snapshots kept in IndexedDB, and the journal of everything that crossed.
+import { describeEntry } from '@xsb/journal';
 import { consolePlugin } from '@xsb/plugin-console';
 import { type Metering, meteringPlugin } from '@xsb/plugin-metering';
 import { type Timers, timersPlugin } from '@xsb/plugin-timers';
@@ -258,56 +259,10 @@ async function renderSaved(): Promise<void> {
   }
 }
 
-/** A value as the membrane encoded it, shortly: objects by id, primitives as JSON. */
-function brief(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
-  if (Array.isArray(value)) return `[${value.map(brief).join(', ')}]`;
-  const v = value as Record<string, unknown>;
-  switch (v.$) {
-    case 's':
-      return `${v.k === 'f' ? 'function' : v.k === 'a' ? 'array' : 'object'} #${v.id}${v.n ? ` "${v.n}"` : ''}`;
-    case 'd':
-      return `#${v.id}`;
-    case 'w':
-      return String(v.n);
-    case 'i':
-      return String(v.p);
-    case 'u':
-      return 'undefined';
-    case 'e':
-      return `${v.n}: ${v.m}`;
-    case 'p':
-      return `promise #${v.id}`;
-    case undefined:
-      return `{ ${Object.entries(v)
-        .map(([key, item]) => `${key}: ${brief(item)}`)
-        .join(', ')} }`;
-    default:
-      return `${v.$}:${JSON.stringify(v.v ?? v.id ?? '')}`;
-  }
-}
-
-/** What a journaled message says, in a line: a request as an operation, a reply as its outcome. */
-function summarize(message: string): string {
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(message) as Record<string, unknown>;
-  } catch {
-    return message;
-  }
-  if ('ok' in parsed) return `→ ${brief(parsed.ok)}`;
-  if ('err' in parsed) return `threw ${brief(parsed.err)}`;
-  if (typeof parsed.op !== 'string') return message;
-  const target = parsed.t === undefined ? '' : ` ${brief(parsed.t)}`;
-  const key = parsed.k === undefined ? '' : `.${typeof parsed.k === 'string' ? parsed.k : brief(parsed.k)}`;
-  const args = Array.isArray(parsed.args) ? `(${parsed.args.map(brief).join(', ')})` : '';
-  const value = parsed.v === undefined ? '' : ` = ${brief(parsed.v)}`;
-  return `${parsed.op}${target}${key}${args}${value}`;
-}
-
 /** One journal entry, readable: its kind and what it says; a click shows the message itself. */
 function renderEntry(entry: JournalEntry, index: number): HTMLLIElement {
-  const line = summarize(entry.message);
+  // the message as describeMessage reads it (a text kind's text), without the kind in front
+  const line = describeEntry(entry, Number.POSITIVE_INFINITY).slice(entry.kind.length + 1);
   const short = line.length > 160 ? `${line.slice(0, 160)}…` : line;
   const item = el(
     'li',
@@ -317,7 +272,7 @@ function renderEntry(entry: JournalEntry, index: number): HTMLLIElement {
     el('code', {}, short),
   );
   item.addEventListener('click', () => {
-    item.querySelector('code')!.textContent = item.classList.toggle('open') ? entry.message : short;
+    item.querySelector('code')!.textContent = item.classList.toggle('open') ? line : short;
   });
   return item;
 }

@@ -1,9 +1,12 @@
-// What the journal records: every message across the membrane, in order, as the JSON text that
-// crossed, plus the host's operations on the machine that the guest can observe.
+// What the journal records: every message across the membrane, in order, as the bytes that
+// crossed (the membrane's protocol, packages/membrane/src/protocol.ts), plus the host's operations
+// on the machine that the guest can observe.
 //
 // The order keeps the nesting: a host → guest request is followed by the guest → host requests
 // it caused (each followed by the host requests *they* caused, and then the host's reply) and
 // finally by the guest's reply.
+import { describeMessage } from '@xsb/membrane';
+import { decodeCesu8, encodeCesu8 } from '@xsb/xs-wasm';
 
 export type EntryKind =
   /** A host → guest request. */
@@ -30,8 +33,35 @@ export type EntryKind =
 
 export interface JournalEntry {
   readonly kind: EntryKind;
-  /** The message's JSON text ('' for collect). */
-  readonly message: string;
+  /**
+   * The entry's bytes. For the four message kinds (toGuest, guestReply, fromGuest, hostReply) one
+   * message of the membrane's protocol, as it crossed: decodeMessage reads it, describeMessage
+   * (or describeEntry) shows it. For the text kinds (endow, meter, abort) the CESU-8 bytes of
+   * their text (UTF-8 for any text without lone surrogates or U+0000): entryText reads it. Empty
+   * for collect and snapshot. Not to be written to: entries share the bytes they were read from.
+   */
+  readonly message: Uint8Array;
+}
+
+/** The kinds whose message is one of the membrane's. */
+export const MESSAGE_KINDS: ReadonlySet<EntryKind> = new Set<EntryKind>(['toGuest', 'guestReply', 'fromGuest', 'hostReply']);
+
+const NO_BYTES = new Uint8Array(0);
+
+/** An entry of a text kind (endow, meter, abort), or collect and snapshot (no text). */
+export const textEntry = (kind: EntryKind, text = ''): JournalEntry => ({
+  kind,
+  message: text === '' ? NO_BYTES : encodeCesu8(text),
+});
+
+/** The text of an entry of a text kind (endow, meter, abort; '' for collect and snapshot). */
+export const entryText = (entry: JournalEntry): string => decodeCesu8(entry.message);
+
+/** An entry in one line: its kind, and its message described (cut at `limit` characters, 300 unless told). */
+export function describeEntry(entry: JournalEntry, limit = 300): string {
+  const text = MESSAGE_KINDS.has(entry.kind) ? describeMessage(entry.message) : entryText(entry);
+  if (text === '') return entry.kind;
+  return `${entry.kind} ${text.length > limit ? `${text.slice(0, limit)}…` : text}`;
 }
 
 /** Kinds by their byte in the file format; append only. */

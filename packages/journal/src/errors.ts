@@ -21,6 +21,26 @@ export class JournalFormatError extends DamagedBytesError {
   }
 }
 
+/**
+ * A journal whose messages are in another version of the membrane's protocol (its header's
+ * `protocol`) than this membrane speaks: its bytes are fine, but this reader cannot replay them.
+ */
+export class ProtocolVersionError extends JournalFormatError {
+  override name = 'ProtocolVersionError';
+  constructor(
+    offset: number,
+    /** The version the journal's header records. */
+    readonly written: unknown,
+    /** The version this membrane speaks (PROTOCOL_VERSION). */
+    readonly supported: number,
+  ) {
+    super(
+      offset,
+      `the journal's messages are in membrane protocol version ${JSON.stringify(written)}, but this membrane speaks version ${supported} only: restore it with the @xsb/journal and @xsb/membrane versions that wrote it`,
+    );
+  }
+}
+
 export class SnapshotFormatError extends DamagedBytesError {
   override name = 'SnapshotFormatError';
   constructor(offset: number, problem: string) {

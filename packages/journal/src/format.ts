@@ -5,22 +5,26 @@
 //
 // The length has a checksum of its own, so that a damaged length is told from a cut one: an entry
 // whose bytes end early is a torn write (the process died while appending), reported, not an
-// error; any checksum that fails is damage, an error naming the offset. Text is CESU-8, as the
-// engine speaks it: every JavaScript string, lone surrogates included, survives the round trip.
+// error; any checksum that fails is damage, an error naming the offset. A message is the bytes
+// that crossed the membrane (its protocol, whose version the header records), or an entry's text
+// (see JournalEntry); text is CESU-8, as the engine speaks it: every JavaScript string, lone
+// surrogates included, survives the round trip.
+import { PROTOCOL_VERSION } from '@xsb/membrane';
 import { decodeCesu8, encodeCesu8 } from '@xsb/xs-wasm';
 import { checkPreamble, type Preamble, putU32, u32, writePreamble } from './bytes.js';
 import { crc32 } from './crc32.js';
-import { DEPTH_CHANGE, ENTRY_KINDS, type JournalEntry } from './entries.js';
-import { JournalFormatError } from './errors.js';
+import { DEPTH_CHANGE, ENTRY_KINDS, type EntryKind, type JournalEntry } from './entries.js';
+import { JournalFormatError, ProtocolVersionError } from './errors.js';
 
 /** "XSBJ" in ASCII: the first four bytes of every journal. */
 export const JOURNAL_MAGIC: readonly [0x58, 0x53, 0x42, 0x4a] = Object.freeze([0x58, 0x53, 0x42, 0x4a] as const);
 
 /**
  * Bumped on any incompatible change to the format; a reader refuses versions it does not know.
- * 2: the header has an id, which snapshots carry.
+ * 2: the header has an id, which snapshots carry. 3: messages are the membrane's binary protocol
+ * (no longer JSON text), and the header records its version.
  */
-export const JOURNAL_FORMAT_VERSION = 2;
+export const JOURNAL_FORMAT_VERSION = 3;
 
 /** Machine settings the guest's behaviour depends on: a replay creates its machine with them. */
 export interface MachineSettings {
@@ -34,6 +38,8 @@ export interface JournalHeader {
   readonly id: string;
   /** The engine build that wrote the journal (Engine.buildId). */
   readonly buildId: string;
+  /** The version of the membrane's protocol its messages are in (PROTOCOL_VERSION of @xsb/membrane). */
+  readonly protocol: number;
   readonly machine: MachineSettings;
   /** What the embedder recorded about itself (the sandbox: its plugins), as JSON. */
   readonly host?: unknown;
@@ -68,19 +74,46 @@ export function encodeHeader(header: JournalHeader): Uint8Array {
   return bytes;
 }
 
-export function encodeEntry(entry: JournalEntry): Uint8Array {
-  const text = encodeCesu8(entry.message);
-  const length = 1 + text.length;
-  const bytes = new Uint8Array(8 + length + 4);
-  putU32(bytes, 0, length);
-  putU32(bytes, 4, crc32(bytes, 0, 4));
-  const kind = ENTRY_KINDS.indexOf(entry.kind);
-  if (kind < 0) throw new TypeError(`no journal entry kind ${JSON.stringify(entry.kind)}`);
-  bytes[8] = kind;
-  bytes.set(text, 9);
-  putU32(bytes, 8 + length, crc32(bytes, 8, 8 + length));
-  return bytes;
+/** An entry's kind as its byte. */
+export function kindByte(kind: EntryKind): number {
+  const byte = ENTRY_KINDS.indexOf(kind);
+  if (byte < 0) throw new TypeError(`no journal entry kind ${JSON.stringify(kind)}`);
+  return byte;
 }
+
+/**
+ * Frames entries in one buffer it keeps, grown as needed: framing an entry allocates nothing
+ * but the view it returns.
+ */
+export class EntryEncoder {
+  #buffer = new Uint8Array(4096);
+
+  /** The entry's bytes, valid until the next call. */
+  encode(kind: number, message: Uint8Array): Uint8Array {
+    const length = 1 + message.length;
+    const size = 8 + length + 4;
+    if (size > this.#buffer.length) {
+      let grown = this.#buffer.length * 2;
+      while (grown < size) grown *= 2;
+      this.#buffer = new Uint8Array(grown);
+    } else if (this.#buffer.length > 1 << 20 && size <= 4096) {
+      // a buffer grown by a huge message is not kept
+      this.#buffer = new Uint8Array(4096);
+    }
+    const bytes = this.#buffer;
+    putU32(bytes, 0, length);
+    putU32(bytes, 4, crc32(bytes, 0, 4));
+    bytes[8] = kind;
+    bytes.set(message, 9);
+    putU32(bytes, 8 + length, crc32(bytes, 8, 8 + length));
+    return bytes.subarray(0, size);
+  }
+}
+
+const encoder = new EntryEncoder();
+
+/** An entry's bytes, in a buffer of their own. */
+export const encodeEntry = (entry: JournalEntry): Uint8Array => encoder.encode(kindByte(entry.kind), entry.message).slice();
 
 /**
  * Reads a journal as its bytes arrive (a file being written, say): push() what came, read
@@ -163,12 +196,14 @@ export class JournalReader {
     } catch {
       throw new JournalFormatError(12, 'the header is not JSON');
     }
-    const { id, buildId, machine } = (header ?? {}) as Partial<JournalHeader>;
+    const { id, buildId, machine, protocol } = (header ?? {}) as Partial<JournalHeader>;
     check(
       12,
       typeof id === 'string' && typeof buildId === 'string' && typeof machine === 'object' && machine !== null,
       'the header lacks id, buildId or machine',
     );
+    // messages in another protocol would be replayed as what they are not
+    if (protocol !== PROTOCOL_VERSION) throw new ProtocolVersionError(12, protocol, PROTOCOL_VERSION);
     // a checksum holds for bytes written on purpose too: settings the writer could not have used are damage
     const { memoryLimit, stackSlots, randomSeed } = machine as Record<string, unknown>;
     const positive = (value: unknown) => value === undefined || (Number.isSafeInteger(value) && (value as number) > 0);
@@ -198,7 +233,8 @@ export class JournalReader {
     const kind = ENTRY_KINDS[bytes[at + 8]!];
     if (kind === undefined)
       throw new JournalFormatError(offset + 8, `entry ${this.#entries.length}: unknown kind ${bytes[at + 8]}`);
-    return { entry: { kind, message: decodeCesu8(bytes.subarray(at + 9, at + 8 + length)) }, size: 8 + length + 4 };
+    // a view of the bytes push() joined, which nothing writes to again
+    return { entry: { kind, message: bytes.subarray(at + 9, at + 8 + length) }, size: 8 + length + 4 };
   }
 }
 

@@ -1,4 +1,14 @@
-export { DEPTH_CHANGE, describeEndowments, ENTRY_KINDS, type EntryKind, type JournalEntry } from './entries.js';
+export {
+  DEPTH_CHANGE,
+  describeEndowments,
+  describeEntry,
+  ENTRY_KINDS,
+  type EntryKind,
+  entryText,
+  type JournalEntry,
+  MESSAGE_KINDS,
+  textEntry,
+} from './entries.js';
 export * as errors from './errors.js';
 export {
   DamagedBytesError,
@@ -7,6 +17,7 @@ export {
   JournalError,
   JournalFormatError,
   type JournalPoint,
+  ProtocolVersionError,
   ReentrantCallError,
   SnapshotFormatError,
   SnapshotMismatchError,

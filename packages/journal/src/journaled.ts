@@ -8,10 +8,21 @@ import {
   type MembraneOptions,
   type MembraneWire,
   type ModuleHost,
+  PROTOCOL_VERSION,
+  ProtocolError,
 } from '@xsb/membrane';
 import { DisposedError, type Engine, type Machine, MachineDeadError, MeterExhaustedError, SnapshotError } from '@xsb/xs-wasm';
 import { crc32 } from './crc32.js';
-import { describeEndowments, type EntryKind, type JournalEntry } from './entries.js';
+import {
+  describeEndowments,
+  describeEntry,
+  ENTRY_KINDS,
+  type EntryKind,
+  entryText,
+  type JournalEntry,
+  MESSAGE_KINDS,
+  textEntry,
+} from './entries.js';
 import {
   EngineMismatchError,
   JournalDivergenceError,
@@ -21,7 +32,15 @@ import {
   SnapshotFormatError,
   SnapshotMismatchError,
 } from './errors.js';
-import { defaultJournalId, encodeEntry, encodeHeader, type JournalHeader, type MachineSettings, readJournal } from './format.js';
+import {
+  defaultJournalId,
+  EntryEncoder,
+  encodeHeader,
+  type JournalHeader,
+  kindByte,
+  type MachineSettings,
+  readJournal,
+} from './format.js';
 import { type JournalSink, MemorySink } from './sink.js';
 import { decodeSnapshot, encodeSnapshot, type MeterState } from './snapshot.js';
 import { Tables } from './tables.js';
@@ -117,6 +136,7 @@ export function startJournaled(engine: Engine, options: JournaledOptions = {}): 
   }
   const settings = {
     buildId: engine.buildId,
+    protocol: PROTOCOL_VERSION,
     machine: { ...options.machine },
     ...(options.host === undefined ? {} : { host: options.host }),
   };
@@ -220,10 +240,10 @@ function digest(journal: Uint8Array, offsetOf: (index: number) => number, from: 
 }
 
 /** A meter entry's settings, or undefined if they are not ones setMeter writes. */
-function meterEntry(message: string): { limit: number; budget: number | null } | undefined {
+function meterEntry(entry: JournalEntry): { limit: number; budget: number | null } | undefined {
   let settings: unknown;
   try {
-    settings = JSON.parse(message);
+    settings = JSON.parse(entryText(entry));
   } catch {
     return undefined;
   }
@@ -232,15 +252,22 @@ function meterEntry(message: string): { limit: number; budget: number | null } |
   return units(limit) && (budget === null || units(budget)) ? { limit, budget } : undefined;
 }
 
-/** How many entries from the start make whole exchanges: a journal may end inside one. */
 const quoteEntry = (entry: JournalEntry | undefined): string =>
-  entry === undefined
-    ? 'the end of the journal'
-    : `${entry.kind} ${entry.message.length > 300 ? `${entry.message.slice(0, 300)}…` : entry.message}`;
+  entry === undefined ? 'the end of the journal' : describeEntry(entry);
+
+/** Each kind's byte (ENTRY_KINDS), looked up once. */
+const KIND_BYTES = Object.fromEntries(ENTRY_KINDS.map((kind) => [kind, kindByte(kind)])) as Readonly<Record<EntryKind, number>>;
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 class Recorder {
   readonly #header: JournalHeader;
   readonly #sink: JournalSink;
+  readonly #encoder = new EntryEncoder();
   readonly #tables: Tables;
   readonly #entries: JournalEntry[];
   readonly #nameOf = new WeakMap<object, string>();
@@ -293,7 +320,7 @@ class Recorder {
     if (sink.size === 0) this.#write(encodeHeader(header));
   }
 
-  /** Writes a header or an entry: each ends with its checksum, which the digest goes on with. */
+  /** Writes a header or an entry: each ends with its checksum, which the digest goes on with. The sink copies what it keeps. */
   #write(bytes: Uint8Array): void {
     this.#sink.write(bytes);
     this.#crc = crc32(bytes, bytes.length - 4, bytes.length, this.#crc);
@@ -336,7 +363,7 @@ class Recorder {
     if (budget !== null && !(Number.isFinite(budget) && budget >= 0)) {
       throw new RangeError(`the meter's budget must be a number of units ≥ 0 or null, got ${String(budget)}`);
     }
-    this.#record('meter', JSON.stringify({ limit, budget }));
+    this.#recordText('meter', JSON.stringify({ limit, budget }));
     this.#applyMeter(limit, budget);
   }
 
@@ -366,7 +393,7 @@ class Recorder {
   /** Journals the endowments, then installs them (a journaled call like any other). */
   endow(endowments: Readonly<Record<string, unknown>>): void {
     this.#endowed = { index: this.#entries.length, described: this.#endowed.described };
-    this.#record('endow', this.#endowed.described);
+    this.#recordText('endow', this.#endowed.described);
     if (Object.keys(endowments).length > 0) this.#membrane!.defineGlobals(endowments);
   }
 
@@ -390,37 +417,62 @@ class Recorder {
     });
   }
 
-  #record(kind: EntryKind, message: string): void {
-    const entry: JournalEntry = { kind, message };
-    this.#tables.observe(entry);
+  /**
+   * Journals an entry (in a replay, keeps it: the sink has the journal already). A message is kept
+   * as the wire handed it over, not copied: the membrane's messages are buffers of their own.
+   */
+  #record(entry: JournalEntry): void {
+    if (MESSAGE_KINDS.has(entry.kind)) {
+      try {
+        this.#tables.observe(entry);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        // the host's messages are the membrane's own encoding: in a replay, one the protocol
+        // refuses is bytes no writer wrote. A guest's names no ids (the membrane answers it with
+        // an error), and a replay checks it against what the guest sends.
+        if (entry.kind === 'toGuest' || entry.kind === 'hostReply') {
+          if (this.#replay) {
+            this.#damaged(this.#replay.cursor - 1, `a ${entry.kind} message the protocol refuses: ${error.message}`, error);
+          }
+          throw error;
+        }
+      }
+    }
     this.#entries.push(entry);
-    if (this.#replay === undefined) this.#write(encodeEntry(entry));
+    if (this.#replay === undefined) {
+      const bytes = this.#encoder.encode(KIND_BYTES[entry.kind], entry.message);
+      this.#write(bytes);
+    }
   }
 
-  #toGuest(request: string): string {
+  #recordText(kind: 'endow' | 'meter' | 'abort' | 'collect' | 'snapshot', text = ''): void {
+    this.#record(textEntry(kind, text));
+  }
+
+  #toGuest(request: Uint8Array): Uint8Array {
     if (this.#replay) throw new JournalError('the host called into the guest while its journal was being replayed');
     if (this.#open === 0) this.#meterCall();
-    this.#record('toGuest', request);
-    let reply: string;
+    this.#record({ kind: 'toGuest', message: request });
+    let reply: Uint8Array;
     this.#open++;
     try {
       reply = this.#direct!.toGuest(request);
     } catch (error) {
-      this.#record('abort', error instanceof Error ? error.name : 'Error');
+      this.#recordText('abort', error instanceof Error ? error.name : 'Error');
       throw error;
     } finally {
       this.#open--;
       if (this.#open === 0 && this.#disposing) this.dispose();
     }
-    this.#record('guestReply', reply);
+    this.#record({ kind: 'guestReply', message: reply });
     return reply;
   }
 
-  #fromGuest(request: string): string {
+  #fromGuest(request: Uint8Array): Uint8Array {
     if (this.#replay) return this.#answerFromJournal(request);
-    this.#record('fromGuest', request);
+    this.#record({ kind: 'fromGuest', message: request });
     const reply = this.#direct!.fromGuest(request);
-    this.#record('hostReply', reply);
+    this.#record({ kind: 'hostReply', message: reply });
     return reply;
   }
 
@@ -441,14 +493,14 @@ class Recorder {
         if (entry?.kind === 'endow') {
           // the endowments this host gives must be those the journal's host gave
           const index = replay.cursor;
-          this.#expect(['endow'], { kind: 'endow', message: this.#endowed.described });
+          this.#expect(['endow'], textEntry('endow', this.#endowed.described));
           this.#endowed = { index, described: this.#endowed.described };
           continue;
         }
         const next = this.#expect(['toGuest', 'collect', 'snapshot', 'meter']);
         if (next.kind === 'meter') {
           const { limit, budget } =
-            meterEntry(next.message) ?? this.#damaged(replay.cursor - 1, 'a meter entry that is not { limit, budget }');
+            meterEntry(next) ?? this.#damaged(replay.cursor - 1, 'a meter entry that is not { limit, budget }');
           this.#applyMeter(limit, budget);
         } else if (next.kind === 'collect') this.#machine!.collectGarbage();
         else if (next.kind === 'snapshot') this.#machine!.snapshot();
@@ -465,36 +517,36 @@ class Recorder {
     const replay = this.#replay!;
     const index = replay.cursor;
     const entry = index < replay.end ? replay.entries[index] : undefined;
-    if (entry === undefined || !kinds.includes(entry.kind) || (actual !== undefined && actual.message !== entry.message)) {
+    if (
+      entry === undefined ||
+      !kinds.includes(entry.kind) ||
+      (actual !== undefined && !sameBytes(actual.message, entry.message))
+    ) {
       throw new JournalDivergenceError(index, quoteEntry(entry), actual ? quoteEntry(actual) : `one of ${kinds.join(', ')}`);
     }
     replay.cursor++;
-    try {
-      this.#record(entry.kind, entry.message);
-    } catch (error) {
-      // the id tables read every message; the entry's checksum held, so it was written so
-      if (error instanceof SyntaxError) this.#damaged(index, `a ${entry.kind} message that is not JSON`);
-      throw error;
-    }
+    this.#record(entry);
     return entry;
   }
 
   /** An entry whose checksum holds but whose message no writer wrote. */
-  #damaged(index: number, problem: string): never {
+  #damaged(index: number, problem: string, cause?: unknown): never {
     // past the entry's length, its checksum and its kind
-    throw new JournalFormatError(this.#replay!.offsetOf(index) + 9, `entry ${index}: ${problem}`);
+    const error = new JournalFormatError(this.#replay!.offsetOf(index) + 9, `entry ${index}: ${problem}`);
+    if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause, writable: true, configurable: true });
+    throw error;
   }
 
   /** Replays a recorded host → guest request and checks the guest's answer. */
-  #deliver(request: string): void {
-    let reply: string;
+  #deliver(request: Uint8Array): void {
+    let reply: Uint8Array;
     if (this.#open === 0) this.#meterCall();
     this.#open++;
     try {
       reply = this.#direct!.toGuest(request);
     } catch (error) {
       if (error instanceof JournalError) throw error;
-      this.#expect(['abort'], { kind: 'abort', message: error instanceof Error ? error.name : 'Error' });
+      this.#expect(['abort'], textEntry('abort', error instanceof Error ? error.name : 'Error'));
       return;
     } finally {
       this.#open--;
@@ -503,7 +555,7 @@ class Recorder {
   }
 
   /** The guest asked the host something: the journal says what, and what the host answered. */
-  #answerFromJournal(request: string): string {
+  #answerFromJournal(request: Uint8Array): Uint8Array {
     this.#expect(['fromGuest'], { kind: 'fromGuest', message: request });
     for (;;) {
       const entry = this.#expect(['toGuest', 'hostReply']);
@@ -526,12 +578,12 @@ class Recorder {
       },
       collectGarbage: () => {
         recorder.#idle('collectGarbage');
-        recorder.#record('collect', '');
+        recorder.#recordText('collect');
         machine.collectGarbage();
       },
       snapshot: () => {
         recorder.#idle('snapshot');
-        recorder.#record('snapshot', '');
+        recorder.#recordText('snapshot');
         const meter = recorder.meterState();
         const heap = machine.snapshot();
         return encodeSnapshot({

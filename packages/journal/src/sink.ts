@@ -1,6 +1,9 @@
 /** Where a journal's bytes go as they are written. */
 export interface JournalSink {
-  /** Appends bytes; a sink that persists them has them on disk (or wherever) when this returns. */
+  /**
+   * Appends bytes; a sink that persists them has them on disk (or wherever) when this returns.
+   * The bytes are the writer's to reuse once this returns: a sink that keeps them copies them.
+   */
   write(bytes: Uint8Array): void;
   /** Bytes written so far, those before the sink was opened included. */
   readonly size: number;
@@ -8,12 +11,21 @@ export interface JournalSink {
 
 /** Keeps the journal in memory: the default. */
 export class MemorySink implements JournalSink {
-  #chunks: Uint8Array[] = [];
+  /** The journal so far in its first #size bytes, grown by doubling. */
+  #buffer = new Uint8Array(4096);
   #size = 0;
 
   write(bytes: Uint8Array): void {
-    this.#chunks.push(bytes.slice());
-    this.#size += bytes.length;
+    const size = this.#size + bytes.length;
+    if (size > this.#buffer.length) {
+      let grown = this.#buffer.length * 2;
+      while (grown < size) grown *= 2;
+      const buffer = new Uint8Array(grown);
+      buffer.set(this.#buffer.subarray(0, this.#size));
+      this.#buffer = buffer;
+    }
+    this.#buffer.set(bytes, this.#size);
+    this.#size = size;
   }
 
   get size(): number {
@@ -22,13 +34,6 @@ export class MemorySink implements JournalSink {
 
   /** The journal so far, in one buffer. */
   bytes(): Uint8Array {
-    const all = new Uint8Array(this.#size);
-    let at = 0;
-    for (const chunk of this.#chunks) {
-      all.set(chunk, at);
-      at += chunk.length;
-    }
-    this.#chunks = [all];
-    return all.slice();
+    return this.#buffer.slice(0, this.#size);
   }
 }

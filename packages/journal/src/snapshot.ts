@@ -10,7 +10,11 @@ import type { TablesState } from './tables.js';
 
 /** "XSBS" in ASCII. */
 export const SNAPSHOT_MAGIC: readonly [0x58, 0x53, 0x42, 0x53] = Object.freeze([0x58, 0x53, 0x42, 0x53] as const);
-/** 2: the metadata names the journal (journalId, journalCrc). */
+/**
+ * 2: the metadata names the journal (journalId, journalCrc). Journal format 3 (binary messages)
+ * left it as it was: the metadata holds no message, the tables are ids, and a snapshot restores
+ * only with its journal, whose version (and protocol's) the reader checks first.
+ */
 export const SNAPSHOT_FORMAT_VERSION = 2;
 
 export interface SnapshotMeta {

@@ -2,7 +2,7 @@
 // (and their names), which guest objects the host held, which promises are pending either way.
 // Kept from the messages alone, live and in a replay alike, so that a restored host can take over
 // (Membrane.adopt) without the objects of the host that wrote the journal.
-import type { AdoptedTables } from '@xsb/membrane';
+import { type AdoptedTables, decodeMessage, type Encoded, type EncodedDescriptor } from '@xsb/membrane';
 import type { JournalEntry } from './entries.js';
 
 /** The tables as JSON, stored in snapshots. */
@@ -17,8 +17,6 @@ export interface TablesState {
   /** Guest promises the host awaited. */
   readonly awaited: readonly number[];
 }
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export class Tables {
   #nextId = 1;
@@ -60,67 +58,89 @@ export class Tables {
     };
   }
 
+  /**
+   * Reads the ids a message entry names (other kinds name none). A message the protocol refuses
+   * throws the membrane's ProtocolError, and leaves the tables as they were.
+   */
   observe(entry: JournalEntry): void {
-    const fromHost = entry.kind === 'toGuest' || entry.kind === 'hostReply';
-    const fromGuest = entry.kind === 'fromGuest' || entry.kind === 'guestReply';
-    if (!fromHost && !fromGuest) return;
-    const message = JSON.parse(entry.message) as Json;
-    if (entry.kind === 'toGuest' || entry.kind === 'fromGuest') this.#request(message, fromHost);
-    this.#values(message, fromHost);
+    const { kind } = entry;
+    const fromHost = kind === 'toGuest' || kind === 'hostReply';
+    if (!fromHost && kind !== 'fromGuest' && kind !== 'guestReply') return;
+    const message = decodeMessage(entry.message);
+    if ('op' in message) {
+      if (message.op === 'release') this.#release(message.ids, fromHost);
+      else if (message.op === 'settle') (fromHost ? this.#promises : this.#awaited).delete(message.id);
+      const m = message as Partial<Record<'t' | 'k' | 'v' | 'self' | 'ok' | 'err', Encoded>> & {
+        args?: readonly Encoded[];
+        d?: EncodedDescriptor;
+      };
+      this.#value(m.t, fromHost);
+      this.#value(m.k, fromHost);
+      this.#value(m.v, fromHost);
+      this.#value(m.self, fromHost);
+      if (m.args) for (const arg of m.args) this.#value(arg, fromHost);
+      if (m.d) this.#value(m.d, fromHost);
+      this.#value(m.ok, fromHost);
+      this.#value(m.err, fromHost);
+    } else this.#value('ok' in message ? message.ok : message.err, fromHost);
   }
 
-  /** Releases and settlements change the tables of the receiver. */
-  #request(message: Json, fromHost: boolean): void {
-    if (message === null || typeof message !== 'object' || Array.isArray(message)) return;
-    if (message.op === 'release' && Array.isArray(message.ids)) {
-      const table = fromHost ? this.#imported : undefined;
-      for (const pair of message.ids) {
-        if (!Array.isArray(pair)) continue;
-        const [id, count] = pair as [number, number];
-        if (table) {
-          const left = (table.get(id) ?? 0) - count;
-          if (left > 0) table.set(id, left);
-          else table.delete(id);
-        } else {
-          const entry = this.#exported.get(id);
-          if (!entry) continue;
-          entry.count -= count;
-          if (entry.count <= 0) this.#exported.delete(id);
-        }
+  /** A release drops the receiver's ids. */
+  #release(ids: readonly (readonly [number, number])[], fromHost: boolean): void {
+    for (const [id, count] of ids) {
+      if (fromHost) {
+        const left = (this.#imported.get(id) ?? 0) - count;
+        if (left > 0) this.#imported.set(id, left);
+        else this.#imported.delete(id);
+      } else {
+        const entry = this.#exported.get(id);
+        if (!entry) continue;
+        entry.count -= count;
+        if (entry.count <= 0) this.#exported.delete(id);
       }
     }
-    if (message.op === 'settle' && typeof message.id === 'number') {
-      (fromHost ? this.#promises : this.#awaited).delete(message.id);
-    }
   }
 
-  /** Objects and promises named in a message by their sender's ids. */
-  #values(value: Json, fromHost: boolean): void {
+  /** Objects and promises a value names by their sender's ids. */
+  #value(value: Encoded | readonly Encoded[] | EncodedDescriptor, fromHost: boolean): void {
     if (value === null || typeof value !== 'object') return;
     if (Array.isArray(value)) {
-      for (const item of value) this.#values(item, fromHost);
+      for (const item of value as readonly Encoded[]) this.#value(item, fromHost);
       return;
     }
-    if (value.$ === 's' && typeof value.id === 'number') {
-      if (fromHost) {
-        const entry = this.#exported.get(value.id);
-        const name = typeof value.n === 'string' ? value.n : entry?.name;
-        this.#exported.set(value.id, { count: (entry?.count ?? 0) + 1, name });
-        this.#nextId = Math.max(this.#nextId, value.id + 1);
-      } else {
-        this.#imported.set(value.id, (this.#imported.get(value.id) ?? 0) + 1);
+    const v = value as Exclude<Encoded, readonly Encoded[] | null | undefined | boolean | number | string | bigint>;
+    switch (v.$) {
+      case 's':
+        if (fromHost) {
+          const entry = this.#exported.get(v.id);
+          const name = v.n ?? entry?.name;
+          this.#exported.set(v.id, { count: (entry?.count ?? 0) + 1, name });
+          this.#nextId = Math.max(this.#nextId, v.id + 1);
+        } else {
+          this.#imported.set(v.id, (this.#imported.get(v.id) ?? 0) + 1);
+        }
+        return;
+      case 'p':
+        if (fromHost) {
+          this.#promises.add(v.id);
+          this.#nextId = Math.max(this.#nextId, v.id + 1);
+        } else {
+          this.#awaited.add(v.id);
+        }
+        return;
+      case 'e':
+        if ('c' in v) this.#value(v.c, fromHost);
+        return;
+      case undefined: {
+        // a descriptor: its value and accessors
+        const d = v as EncodedDescriptor;
+        this.#value(d.v, fromHost);
+        this.#value(d.g, fromHost);
+        this.#value(d.s, fromHost);
+        return;
       }
-      return;
+      default:
+        return;
     }
-    if (value.$ === 'p' && typeof value.id === 'number') {
-      if (fromHost) {
-        this.#promises.add(value.id);
-        this.#nextId = Math.max(this.#nextId, value.id + 1);
-      } else {
-        this.#awaited.add(value.id);
-      }
-      return;
-    }
-    for (const key of Object.keys(value)) this.#values(value[key]!, fromHost);
   }
 }

@@ -1,18 +1,23 @@
 // Damaged bytes: every way a journal or snapshot can be broken ends in a typed error that says
 // where, or (a torn last entry) in a restore that says what it left out.
+
 import {
   decodeSnapshot,
   EngineMismatchError,
   encodeEntry,
   encodeHeader,
   encodeSnapshot,
+  JournalDivergenceError,
+  type JournalEntry,
   JournalFormatError,
   MemorySink,
   readJournal,
   restoreJournaled,
   SnapshotFormatError,
   startJournaled,
+  textEntry,
 } from '@xsb/journal';
+import { decodeMessage, ProtocolError } from '@xsb/membrane';
 import { describe, expect, it } from 'vitest';
 import { sharedEngine } from './support.js';
 
@@ -37,6 +42,19 @@ const thrown = (f: () => unknown): unknown => {
   }
   return undefined;
 };
+
+/** A message's bytes made into ones the protocol refuses: cut at every byte, an unknown op, trailing bytes. */
+function malformed(message: Uint8Array): [string, Uint8Array][] {
+  expect(() => decodeMessage(message)).not.toThrow();
+  const cases: [string, Uint8Array][] = [];
+  for (let cut = 0; cut < message.length; cut++) cases.push([`cut at ${cut}`, message.slice(0, cut)]);
+  cases.push(['an unknown op', Uint8Array.of(200, ...message.subarray(1))]);
+  // the op's first field is a value (or a settlement's or release's u32, whose first byte 99 is not 0)
+  cases.push(['an unknown tag', Uint8Array.of(message[0]!, 99, ...message.subarray(2))]);
+  cases.push(['a byte after the end', Uint8Array.of(...message, 0)]);
+  for (const [what, bytes] of cases) expect(() => decodeMessage(bytes), what).toThrow(ProtocolError);
+  return cases;
+}
 
 describe('damaged journals', () => {
   it('gives a JournalFormatError naming the offset for a flipped byte anywhere', async () => {
@@ -85,11 +103,17 @@ describe('damaged journals', () => {
       expect(() => restoreJournaled(engine, { journal: journal.subarray(0, cut) })).toThrow(JournalFormatError);
     }
     const versioned = journal.slice();
-    versioned[4] = 3;
-    expect(() => restoreJournaled(engine, { journal: versioned })).toThrow(/format version 3, but this reader knows version 2/);
-    // a version 1 journal has no id (which version 2 snapshots check): refused, not read without one
-    versioned[4] = 1;
-    expect(() => restoreJournaled(engine, { journal: versioned })).toThrow(/format version 1, but this reader knows version 2/);
+    versioned[4] = 4;
+    expect(() => restoreJournaled(engine, { journal: versioned })).toThrow(/format version 4, but this reader knows version 3/);
+    // a version 2 journal's messages are JSON text, a version 1's has no id: refused, not misread
+    for (const version of [1, 2]) {
+      versioned[4] = version;
+      const error = thrown(() => restoreJournaled(engine, { journal: versioned }));
+      expect(error).toBeInstanceOf(JournalFormatError);
+      expect((error as Error).message).toBe(
+        `journal byte 4: format version ${version}, but this reader knows version 3 only: read it with the @xsb/journal version that wrote it`,
+      );
+    }
     const header = readJournal(journal).header;
     const other = encodeHeader({ ...header, buildId: '0123456789abcdef' });
     const foreign = new Uint8Array([...other, ...journal.subarray(encodeHeader(header).length)]);
@@ -98,7 +122,7 @@ describe('damaged journals', () => {
 });
 
 describe('rewritten journals (checksums that hold over bytes no writer wrote)', () => {
-  const rewrite = (journal: Uint8Array, index: number, entry: { kind: 'toGuest' | 'meter'; message: string }) => {
+  const rewrite = (journal: Uint8Array, index: number, entry: JournalEntry) => {
     const { entries, validBytes } = readJournal(journal);
     const sizes = entries.map((e) => encodeEntry(e).length);
     const start = validBytes - sizes.slice(index).reduce((a, b) => a + b, 0);
@@ -108,20 +132,53 @@ describe('rewritten journals (checksums that hold over bytes no writer wrote)', 
     };
   };
 
-  it('gives a JournalFormatError for a message that is not JSON, or a meter entry that is not one', async () => {
+  it('gives a JournalFormatError for a meter entry that is not one', async () => {
     const { journal } = await recorded();
     const engine = await sharedEngine();
     const { entries } = readJournal(journal);
     const call = entries.findIndex((e) => e.kind === 'toGuest');
-    for (const [index, entry] of [
-      [call, { kind: 'toGuest', message: '{"op":"ap' }],
-      [call, { kind: 'meter', message: 'none' }],
-      [call, { kind: 'meter', message: '{"limit":"all","budget":null}' }],
-    ] as const) {
-      const { start, bytes } = rewrite(journal, index, entry);
+    for (const text of ['none', '{"limit":"all","budget":null}']) {
+      const { start, bytes } = rewrite(journal, call, textEntry('meter', text));
       const error = thrown(() => restoreJournaled(engine, { journal: bytes, endowments: { unit: 'm' } }));
-      expect(error, entry.message).toBeInstanceOf(JournalFormatError);
+      expect(error, text).toBeInstanceOf(JournalFormatError);
       expect((error as JournalFormatError).offset).toBe(start + 9);
+    }
+  });
+
+  it('gives a JournalFormatError, the ProtocolError its cause, for a host message the protocol refuses', async () => {
+    const { journal } = await recorded();
+    const engine = await sharedEngine();
+    const { entries } = readJournal(journal);
+    // the host's messages: a replay hands them to the guest, so each is checked first
+    for (const kind of ['toGuest', 'hostReply'] as const) {
+      const index = entries.findIndex((e) => e.kind === kind);
+      expect(index).toBeGreaterThan(0);
+      const message = entries[index]!.message;
+      for (const [what, bad] of malformed(message)) {
+        const { start, bytes } = rewrite(journal, index, { kind, message: bad });
+        const error = thrown(() => restoreJournaled(engine, { journal: bytes, endowments: { unit: 'm' } }));
+        expect(error, `${kind} ${what}`).toBeInstanceOf(JournalFormatError);
+        expect((error as JournalFormatError).offset, `${kind} ${what}`).toBe(start + 9);
+        expect((error as Error).message).toContain(`a ${kind} message the protocol refuses: message byte`);
+        expect((error as Error).cause).toBeInstanceOf(ProtocolError);
+      }
+    }
+    // the guest's: checked against what the guest sends, which it never sent
+    const sink = new MemorySink();
+    const journaled = startJournaled(engine, { sink, endowments: { twice: (n: number) => n * 2 } });
+    journaled.membrane.evaluateScript('var total = twice(21)');
+    const called = sink.bytes();
+    journaled.dispose();
+    const calledEntries = readJournal(called).entries;
+    for (const kind of ['fromGuest', 'guestReply'] as const) {
+      const index = calledEntries.findIndex((e) => e.kind === kind);
+      expect(index).toBeGreaterThan(0);
+      for (const [what, bad] of malformed(calledEntries[index]!.message)) {
+        const { bytes } = rewrite(called, index, { kind, message: bad });
+        const error = thrown(() => restoreJournaled(engine, { journal: bytes, endowments: { twice: (n: number) => n * 2 } }));
+        expect(error, `${kind} ${what}`).toBeInstanceOf(JournalDivergenceError);
+        expect((error as JournalDivergenceError).index).toBe(index);
+      }
     }
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeEntry, JournalReader, readJournal, restoreJournaled, startJournaled } from '@xsb/journal';
 import { FileSink, readJournalFile } from '@xsb/journal/node';
+import { encodeMessage } from '@xsb/membrane';
 import { describe, expect, it } from 'vitest';
 import { runInChildProcess } from '../../../test-support/child.js';
 import { sharedEngine } from './support.js';
@@ -25,7 +26,7 @@ describe('journal files', () => {
     journaled.membrane.evaluateScript('1 + 1');
     follow();
     expect(reader.entries.length).toBeGreaterThan(before);
-    expect(reader.entries.at(-1)).toEqual({ kind: 'guestReply', message: '{"ok":2}' });
+    expect(reader.entries.at(-1)).toEqual({ kind: 'guestReply', message: encodeMessage({ ok: 2 }) });
     expect(reader.pendingBytes).toBe(0);
     expect(reader.entries).toEqual(journaled.entries);
     journaled.dispose();
@@ -56,7 +57,10 @@ describe('journal files', () => {
     }
     // the process died while appending: the first 15 bytes of an entry at the end
     const whole = readJournalFile(journalPath);
-    const torn = encodeEntry({ kind: 'toGuest', message: '{"op":"get","t":{"$":"w","n":"globalThis"},"k":"x"}' }).subarray(0, 15);
+    const torn = encodeEntry({
+      kind: 'toGuest',
+      message: encodeMessage({ op: 'get', t: { $: 'w', n: 'globalThis' }, k: 'x' }),
+    }).subarray(0, 15);
     writeFileSync(journalPath, Buffer.concat([whole, torn]));
 
     const output = runInChildProcess(new URL('./fixtures/restore-in-child.ts', import.meta.url), journalPath, snapshotPath);

@@ -11,7 +11,7 @@ describe('journal format', () => {
     expect(Object.isFrozen(JOURNAL_MAGIC)).toBe(true);
   });
 
-  it('is at format version 2 (the header has an id)', () => {
-    expect(JOURNAL_FORMAT_VERSION).toBe(2);
+  it('is at format version 3 (binary messages, the protocol version in the header)', () => {
+    expect(JOURNAL_FORMAT_VERSION).toBe(3);
   });
 });
