@@ -116,6 +116,9 @@ struct xsbMachineRecord {
 	xsbBytes incoming;         /* a host's message, collected fragment by fragment */
 	xsbBytes outgoing;         /* the guest's reply, handed out fragment by fragment */
 	xsbBytes answer;           /* the host's reply to the guest's send, collected */
+	struct xsbOutRecord* outs; /* messages being encoded (xsb_wire.c), innermost first */
+	txID wireIds[24];          /* the property names of the wire's structures (xsb_wire.c) */
+	int wireIdsReady;
 };
 
 XSB_IMPORT int32_t xsb_host_message(uint32_t machine, uint32_t length);
@@ -136,12 +139,19 @@ static void xsb_import_now(txMachine* the);
 static void xsb_evaluate_script(txMachine* the);
 int32_t xsb_machine_dispose(xsbMachine* m);
 static void xsb_bytes_free(xsbMachine* m, xsbBytes* bytes);
+static void wire_close_all(xsbMachine* m);
 
 /* Host functions a snapshot may refer to, in a fixed order: append only. */
-static txCallback gCallbacks[] = { xsb_send, xsb_set_module_hook, xsb_import_now, xsb_evaluate_script };
+static void xsb_set_fast_path_callback(txMachine* the);
+static txCallback gCallbacks[] = { xsb_send, xsb_set_module_hook, xsb_import_now, xsb_evaluate_script, xsb_set_fast_path_callback };
 
 /* The root array's slots. */
-enum { XSB_ROOT_RECEIVER, XSB_ROOT_HANDLES, XSB_ROOT_FREE_IDS, XSB_ROOT_MODULE_HOOK, XSB_ROOT_LENGTH };
+enum {
+	XSB_ROOT_RECEIVER, XSB_ROOT_HANDLES, XSB_ROOT_FREE_IDS, XSB_ROOT_MODULE_HOOK,
+	/* codec.setFastPath's arguments, in its order (xsb_wire.c) */
+	XSB_ROOT_FAST_TABLE, XSB_ROOT_FAST_GET, XSB_ROOT_FAST_RESULT, XSB_ROOT_FAST_THROWN,
+	XSB_ROOT_LENGTH
+};
 
 /* ---------------------------------------------------------------- platform */
 
@@ -607,6 +617,7 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 		/* an abort unwinds past send()'s own cleanup */
 		if (m->answer.data)
 			xsb_bytes_free(m, &m->answer);
+		wire_close_all(m);
 		m->meterUsed += (double)(the->meterIndex - m->meterMark);
 		m->meterTotal += m->meterUsed;
 		fxEndMetering(the);
@@ -622,10 +633,11 @@ static int xsb_enter(xsbMachine* m, xsbBody body, void* data)
 /* The host speaks @xsb/channel's protocol (channel.ts there says why it is as it is) through
    deliver() and the machine's onMessage; the guest's end of it is here, so that a guest handles a
    message in a few dozen bytecodes rather than the several hundred of a channel in JavaScript.
-   The guest sees whole messages as strings: the receiver connect() keeps gets each and returns
-   its reply, and send(string) returns the host's. Messages are text (JSON on the membrane): bytes
-   that are not CESU-8 (as XS keeps strings), or hold a NUL, are refused rather than cut short. Errors are
-   thrown as the guest's own Errors named as @xsb/channel names them. */
+   The guest sees whole messages decoded (xsb_wire.c, after protocol.ts): the receiver connect()
+   keeps gets each request as a structure and returns its reply as one, and send(request) returns
+   the host's reply, decoded. Malformed bytes from the host are answered with a ProtocolError
+   rather than handed to the receiver. Errors are thrown as the guest's own Errors named as
+   @xsb/channel names them. */
 
 static void xsb_throw_named(txMachine* the, txSlot* temp, const char* name, const char* format, ...)
 {
@@ -769,6 +781,8 @@ static void xsb_text(txMachine* the, txSlot* result, const uint8_t* bytes, uint3
 	result->value.string[length] = 0;
 }
 
+#include "xsb_wire.c"
+
 /* Writes fragment `sequence` of the reply in `m->outgoing` (or of `bytes`, for fragment 0). */
 static uint32_t xsb_reply_fragment(xsbMachine* m, const uint8_t* bytes, uint32_t length, uint32_t sequence)
 {
@@ -790,14 +804,16 @@ static uint32_t xsb_reply_fragment(xsbMachine* m, const uint8_t* bytes, uint32_t
 
 typedef struct { uint32_t length; int32_t reply; } xsbDelivery;
 
-/* A frame from the host: MESSAGE fragments are acknowledged until the last, which the receiver
-   answers; PULLs hand out the rest of its reply. */
+/* A frame from the host: MESSAGE fragments are acknowledged until the last, whose message the
+   fast path or the receiver answers; PULLs hand out the rest of its reply. */
 static void xsb_deliver_body(txMachine* the, xsbMachine* m, void* data)
 {
 	xsbDelivery* delivery = data;
 	xsbHeader header;
-	txString reply;
-	uint32_t length;
+	xsbOut* volatile message = NULL; /* a message of several frames, taken from m->incoming */
+	xsbOut* volatile reply;
+	const uint8_t* volatile bytes;
+	volatile uint32_t length;
 	xsVars(XSB_VARS);
 	xsVar(0) = xsGetIndex(*xsb_root(m), XSB_ROOT_RECEIVER);
 	if (!xsIsCallable(xsVar(0))) {
@@ -837,9 +853,11 @@ static void xsb_deliver_body(txMachine* the, xsbMachine* m, void* data)
 		xsbFrameError("receive(): MESSAGE fragment %u arrived out of order", header.sequence);
 	}
 	if (header.sequence == 0 && !(header.flags & XSB_FLAG_CONTINUES)) {
-		/* a message in one frame, the usual case: no copy but into the string */
+		/* a message in one frame, the usual case: read in place (it is decoded, or its operands
+		   taken, before any guest code can send and so reuse the scratch) */
 		m->slot = XSB_SLOT_IDLE;
-		xsb_text(the, &xsVar(1), gScratch + XSB_HEADER_SIZE, header.length, "a message from the host");
+		bytes = gScratch + XSB_HEADER_SIZE;
+		length = header.length;
 	}
 	else {
 		/* idle unless the fragment is taken: a message too large ends its exchange */
@@ -851,26 +869,62 @@ static void xsb_deliver_body(txMachine* the, xsbMachine* m, void* data)
 			delivery->reply = (int32_t)xsb_write_header(XSB_FRAME_ACK, 0, header.sequence, 0);
 			return;
 		}
-		/* the slot now belongs to exchanges nested in the receiver; this one lives on the stack */
-		xsb_text(the, &xsVar(1), m->incoming.data, m->incoming.size, "a message from the host");
-		xsb_bytes_free(m, &m->incoming);
+		/* the slot now belongs to exchanges nested in the receiver; this message moves to a
+		   buffer of its own (still counted against the memory limit) */
+		message = wire_open(the, m);
+		message->data = m->incoming.data;
+		message->size = m->incoming.size;
+		message->capacity = m->incoming.capacity;
+		m->incoming.data = NULL;
+		m->incoming.size = m->incoming.capacity = 0;
+		bytes = message->data;
+		length = message->size;
 	}
-	xsVar(1) = xsCallFunction1(xsVar(0), xsUndefined, xsVar(1));
-	if (!mxIsStringPrimitive(&xsVar(1)))
-		mxTypeError("the receiver must return a string (the reply)");
-	reply = xsToString(xsVar(1));
-	length = (uint32_t)c_strlen(reply);
-	if (length > XSB_MAX_MESSAGE_SIZE)
-		xsbTooLarge("the reply the receiver returned is %u bytes, more than maxMessageSize (%u bytes)", length, XSB_MAX_MESSAGE_SIZE);
-	if (length > XSB_MAX_PAYLOAD) {
-		/* kept outside the heap: the collector may move the string before the last PULL; what a
-		   nested exchange left unpulled there is dropped, as a new exchange drops it */
-		m->outgoing.size = 0;
-		xsb_bytes_append(the, m, &m->outgoing, (const uint8_t*)xsToString(xsVar(1)), length, "the reply");
-		delivery->reply = (int32_t)xsb_reply_fragment(m, m->outgoing.data, length, 0);
+	reply = wire_open(the, m);
+	mxTry(the) {
+		if (!wire_fast(the, m, bytes, length, reply)) {
+			xsbReader r;
+			r.bytes = bytes;
+			r.length = length;
+			if (!wire_check(&r, WIRE_WANT_REQUEST))
+				wire_write_protocol_error(the, reply, r.problem);
+			else {
+				wire_push_message(the, m, &r);
+				mxPullSlot(&xsVar(1));
+				if (message) {
+					wire_close(m, message);
+					message = NULL;
+				}
+				xsVar(1) = xsCallFunction1(xsVar(0), xsUndefined, xsVar(1));
+				wire_write_reply(the, m, reply, &xsVar(1));
+			}
+		}
 	}
-	else
-		delivery->reply = (int32_t)xsb_reply_fragment(m, (const uint8_t*)reply, length, 0);
+	mxCatch(the) {
+		if (message)
+			wire_close(m, message);
+		wire_close(m, reply);
+		fxJump(the);
+	}
+	if (message)
+		wire_close(m, message);
+	if (reply->size > XSB_MAX_PAYLOAD) {
+		/* handed out by PULLs; what a nested exchange left unpulled is dropped, as a new exchange
+		   drops it */
+		if (m->outgoing.data)
+			xsb_bytes_free(m, &m->outgoing);
+		m->outgoing.data = reply->data;
+		m->outgoing.size = reply->size;
+		m->outgoing.capacity = reply->capacity;
+		reply->data = NULL;
+		reply->size = reply->capacity = 0;
+		wire_close(m, reply);
+		delivery->reply = (int32_t)xsb_reply_fragment(m, m->outgoing.data, m->outgoing.size, 0);
+	}
+	else {
+		delivery->reply = (int32_t)xsb_reply_fragment(m, reply->data, reply->size, 0);
+		wire_close(m, reply);
+	}
 }
 
 /* Hands the frame in the scratch to the host; returns the length of the host's answer, there. */
@@ -894,32 +948,55 @@ static uint32_t xsb_exchange(txMachine* the, xsbMachine* m, uint32_t length, uin
 	return (uint32_t)answer;
 }
 
-/* send(string): the host's reply, as a string. */
+/* The host's reply in these bytes, pushed as {ok: value} or {err: value}; malformed bytes throw a
+   ProtocolError. */
+static void xsb_push_reply(txMachine* the, xsbMachine* m, const uint8_t* bytes, uint32_t length)
+{
+	xsbReader r;
+	r.bytes = bytes;
+	r.length = length;
+	if (!wire_check(&r, WIRE_WANT_REPLY)) {
+		mxPushUndefined();
+		xsb_throw_named(the, the->stack, "ProtocolError", "the host's reply: %s", r.problem);
+	}
+	wire_push_message(the, m, &r);
+}
+
+/* send(request): the host's reply, decoded. */
 static void xsb_send(txMachine* the)
 {
 	xsbMachine* m = the->xsb;
-	uint32_t length, count, sequence, answered = 0;
+	uint32_t length, count, sequence;
+	volatile uint32_t answered = 0;
 	xsbHeader header;
+	xsbOut* volatile request;
 	xsVars(XSB_VARS);
-	if ((xsToInteger(xsArgc) < 1) || !mxIsStringPrimitive(&xsArg(0)))
-		mxTypeError("send expects a string (the message)");
-	length = (uint32_t)c_strlen(xsToString(xsArg(0)));
-	if (length > XSB_MAX_MESSAGE_SIZE)
-		xsbTooLarge("a message is %u bytes, more than maxMessageSize (%u bytes)", length, XSB_MAX_MESSAGE_SIZE);
-	count = length ? (length + XSB_MAX_PAYLOAD - 1) / XSB_MAX_PAYLOAD : 1;
-	xsb_protect_result(the, m);
-	for (sequence = 0; sequence < count; sequence++) {
-		uint32_t start = sequence * XSB_MAX_PAYLOAD;
-		uint32_t size = (length - start > XSB_MAX_PAYLOAD) ? XSB_MAX_PAYLOAD : length - start;
-		int last = sequence == count - 1;
-		/* read the string again each time: the host's handler may have run guest code that moved it */
-		c_memcpy(gScratch + XSB_HEADER_SIZE, xsToString(xsArg(0)) + start, size);
-		xsb_write_header(XSB_FRAME_MESSAGE, last ? 0 : XSB_FLAG_CONTINUES, sequence, size);
-		answered = xsb_exchange(the, m, XSB_HEADER_SIZE + size, last ? XSB_FRAME_REPLY : XSB_FRAME_ACK, last ? 0 : sequence);
+	if (xsToInteger(xsArgc) < 1)
+		mxTypeError("send expects a request ({op, ...}: see protocol.ts)");
+	request = wire_open(the, m);
+	mxTry(the) {
+		wire_write_request(the, m, request, &xsArg(0));
+		length = request->size;
+		count = (length + XSB_MAX_PAYLOAD - 1) / XSB_MAX_PAYLOAD;
+		xsb_protect_result(the, m);
+		for (sequence = 0; sequence < count; sequence++) {
+			uint32_t start = sequence * XSB_MAX_PAYLOAD;
+			uint32_t size = (length - start > XSB_MAX_PAYLOAD) ? XSB_MAX_PAYLOAD : length - start;
+			int last = sequence == count - 1;
+			c_memcpy(gScratch + XSB_HEADER_SIZE, request->data + start, size);
+			xsb_write_header(XSB_FRAME_MESSAGE, last ? 0 : XSB_FLAG_CONTINUES, sequence, size);
+			answered = xsb_exchange(the, m, XSB_HEADER_SIZE + size, last ? XSB_FRAME_REPLY : XSB_FRAME_ACK, last ? 0 : sequence);
+		}
 	}
+	mxCatch(the) {
+		wire_close(m, request);
+		fxJump(the);
+	}
+	wire_close(m, request);
 	header = xsb_read_header(the, answered, "transport()");
 	if (!(header.flags & XSB_FLAG_CONTINUES)) {
-		xsb_text(the, &xsResult, gScratch + XSB_HEADER_SIZE, header.length, "the host's reply");
+		xsb_push_reply(the, m, gScratch + XSB_HEADER_SIZE, header.length);
+		mxPullSlot(mxResult);
 		return;
 	}
 	/* Only a host that delivers while answering a PULL can nest one collection in another: the
@@ -935,7 +1012,8 @@ static void xsb_send(txMachine* the)
 				answered = xsb_exchange(the, m, xsb_write_header(XSB_FRAME_PULL, 0, sequence, 0), XSB_FRAME_REPLY, sequence);
 				header = xsb_read_header(the, answered, "transport()");
 			}
-			xsb_text(the, &xsResult, m->answer.data, m->answer.size, "the host's reply");
+			xsb_push_reply(the, m, m->answer.data, m->answer.size);
+			mxPullSlot(mxResult);
 		}
 		mxCatch(the) {
 			xsb_bytes_free(m, &m->answer);
@@ -958,6 +1036,8 @@ static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
 	xsDefine(xsVar(2), xsID("importNow"), xsVar(3), xsDontEnum);
 	xsVar(3) = xsNewHostFunction(xsb_evaluate_script, 1);
 	xsDefine(xsVar(2), xsID("evaluateScript"), xsVar(3), xsDontEnum);
+	xsVar(3) = xsNewHostFunction(xsb_set_fast_path_callback, 4);
+	xsDefine(xsVar(2), xsID("setFastPath"), xsVar(3), xsDontEnum);
 	xsVar(1) = xsNewHostFunction(xsb_send, 1);
 	xsVar(1) = xsCallFunction2(xsVar(0), xsUndefined, xsVar(1), xsVar(2));
 	if (!xsIsCallable(xsVar(1)))
@@ -1318,6 +1398,7 @@ XSB_API int32_t xsb_machine_dispose(xsbMachine* m)
 	free(m->incoming.data);
 	free(m->outgoing.data);
 	free(m->answer.data);
+	wire_close_all(m);
 	free(m);
 	return XSB_OK;
 }
@@ -1432,6 +1513,13 @@ XSB_API int32_t xsb_deliver(xsbMachine* m, uint32_t length)
 		return XSB_TOO_LARGE;
 	status = xsb_enter(m, xsb_deliver_body, &delivery);
 	return status == XSB_OK ? delivery.reply : status;
+}
+
+/* The fast path (xsb_wire.c) on or off for every machine; on by default. For tests that compare
+   it with the general path. */
+XSB_API void xsb_set_fast_path(uint32_t on)
+{
+	gWireFastPath = on ? 1 : 0;
 }
 
 static void xsb_nothing_body(txMachine* the, xsbMachine* m, void* data)

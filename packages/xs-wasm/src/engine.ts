@@ -35,6 +35,7 @@ export class Engine {
   readonly buildId: string;
   readonly #options: EngineOptions;
   #shared: Instance | undefined;
+  #fastPath = true;
 
   /** @internal use loadEngine */
   constructor(module: WebAssembly.Module, options: EngineOptions = {}) {
@@ -58,7 +59,17 @@ export class Engine {
   #newInstance(): Instance {
     const instance = new Instance(this.module);
     instance.exports.xsb_set_stack_budget(this.#options.stackBudget ?? DEFAULT_STACK_BUDGET);
+    instance.exports.xsb_set_fast_path(this.#fastPath ? 1 : 0);
     return instance;
+  }
+
+  /**
+   * Turns the pump's fast path (codec.setFastPath; see Machine.connect) on or off for the machines
+   * created from now on, and those of the shared instance: on by default, off to compare the two.
+   */
+  setFastPath(on: boolean): void {
+    this.#fastPath = on;
+    this.#shared?.exports.xsb_set_fast_path(on ? 1 : 0);
   }
 
   /** A fresh machine: ECMAScript globals only, a seeded Math.random, the host's clock. */

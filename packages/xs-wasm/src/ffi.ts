@@ -29,6 +29,7 @@ export interface XsbExports {
   xsb_release(m: MachinePointer, handle: number): number;
   xsb_connect(m: MachinePointer): number;
   xsb_deliver(m: MachinePointer, length: number): number;
+  xsb_set_fast_path(on: number): void;
   xsb_snapshot(m: MachinePointer, tight: number): number;
 }
 
@@ -39,7 +40,7 @@ export interface XsbImports {
   xsb_host_meter(machine: number, used: number): number;
 }
 
-export const EXPORTED_FUNCTIONS = ["xsb_scratch","xsb_build_id","xsb_scratch_size","xsb_malloc","xsb_free","xsb_set_stack_budget","xsb_machine_create","xsb_machine_restore","xsb_machine_dispose","xsb_machine_id","xsb_machine_death","xsb_machine_kill","xsb_machine_allocated","xsb_machine_set_meter","xsb_machine_meter_total","xsb_machine_meter_used","xsb_evaluate","xsb_call","xsb_collect","xsb_release","xsb_connect","xsb_deliver","xsb_snapshot"] as const;
+export const EXPORTED_FUNCTIONS = ["xsb_scratch","xsb_build_id","xsb_scratch_size","xsb_malloc","xsb_free","xsb_set_stack_budget","xsb_machine_create","xsb_machine_restore","xsb_machine_dispose","xsb_machine_id","xsb_machine_death","xsb_machine_kill","xsb_machine_allocated","xsb_machine_set_meter","xsb_machine_meter_total","xsb_machine_meter_used","xsb_evaluate","xsb_call","xsb_collect","xsb_release","xsb_connect","xsb_deliver","xsb_set_fast_path","xsb_snapshot"] as const;
 
 export const XSB_OK = 0;
 export const XSB_THROWN = -1;

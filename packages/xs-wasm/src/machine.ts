@@ -209,11 +209,20 @@ export class Machine implements Disposable, HandleOwner {
   /**
    * Opens the message pump: calls the guest function `factory(send, codec)`, and keeps the
    * function it returns as the guest's receiver. The pump is the guest's end of @xsb/channel,
-   * built into the engine: deliver() takes the host's end's frames, and the receiver gets each
-   * whole message as a string and returns its reply as a string; `send(string)` frames a message
-   * to onMessage and returns the host's whole reply as a string. Both directions nest to any
-   * depth. Messages are text in CESU-8, as encodeCesu8 writes it (UTF-8 with surrogates as three
-   * bytes each), with no NUL byte.
+   * built into the engine: deliver() takes the host's end's frames. Messages are the membrane's
+   * wire (@xsb/membrane's protocol.ts, whose header comment specifies the bytes), and the guest
+   * sees them decoded: the receiver gets each whole request as the structure decodeMessage builds
+   * (`{op: 'get', t: {$: 'd', id: 5}, k: 'x'}`, own data properties only) and returns a reply
+   * structure, `{ok: value}` or `{err: value}`, which the engine encodes; `send(request)` encodes a
+   * request structure (a TypeError if it cannot), frames it to onMessage and returns the host's
+   * reply decoded. Both directions nest to any depth. Malformed bytes from the host never reach
+   * the receiver: the engine answers ERR with an ERROR named ProtocolError (empty stack); a
+   * malformed reply to send() throws a ProtocolError in the guest.
+   * `codec.setFastPath(table, get, encodeResult, encodeThrown)` lets the engine answer GET and
+   * APPLY on exported objects itself, without decoding (table: the wet side's Map of id → entry
+   * with an own `value`; get: Map.prototype.get; encodeResult/encodeThrown: what the general path
+   * would encode for a result or a thrown value), with the bytes the receiver's reply would have;
+   * `codec.setFastPath(undefined)` turns it off (Engine.setFastPath turns it off everywhere).
    * `codec.setModuleHook(hook)` gives the machine its ES module host: XS calls
    * `hook('resolve', specifier, referrer | undefined)` for a module's full name (undefined: not
    * found) and `hook('load', name)` for its source; `codec.importNow(specifier)` loads, links and

@@ -4,8 +4,9 @@
 // imported here; packages/channel/test/engine.test.ts drives the same guest end with makeChannel.
 // Every frame the guest's end sends is checked against the protocol, so a test through this end
 // also tests what the engine answers.
-import { decodeCesu8, encodeCesu8, type Machine } from '@xsb/xs-wasm';
+import type { Machine } from '@xsb/xs-wasm';
 import { concat, frame } from '../../../test-support/frames.js';
+import { textMessage, textOfReply } from './wire.js';
 
 export { type FrameFields, frame, textPattern as textOfSize } from '../../../test-support/frames.js';
 
@@ -69,7 +70,7 @@ function fragment(kind: number, bytes: Uint8Array, sequence: number): Uint8Array
 export interface HostEnd {
   /** Sends a whole message to the guest's receiver; returns its whole reply. Re-entrant. */
   request(message: Uint8Array): Uint8Array;
-  /** request() of text: CESU-8 out, CESU-8 back. */
+  /** request() of text, in the tests' envelope (wire.ts): APPLY with the text out, OK with text back. */
   ask(text: string): string;
   /** The machine's onMessage: answers the guest's end's frames. */
   receive(frame: Uint8Array): Uint8Array;
@@ -128,7 +129,7 @@ export function connectHost(m: Machine, onMessage: (message: Uint8Array) => Uint
   m.onMessage = receive;
   return {
     request,
-    ask: (text) => decodeCesu8(request(encodeCesu8(text))),
+    ask: (text) => textOfReply(request(textMessage(text))),
     receive,
     get delivered() {
       return delivered;

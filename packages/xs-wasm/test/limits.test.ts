@@ -1,7 +1,8 @@
-import { type Engine, encodeCesu8, GuestError, type Handle, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';
+import { type Engine, GuestError, type Handle, MachineDeadError, MeterExhaustedError } from '@xsb/xs-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectHost } from './channel.js';
 import { engine } from './engine.js';
+import { guestTextPump, textMessage, textReply } from './wire.js';
 
 let xs: Engine;
 beforeAll(async () => {
@@ -42,19 +43,21 @@ describe('the meter', () => {
     const m = xs.createMachine({ meter: { limit: 500_000 } });
     const host = connectHost(m, () => {
       try {
-        return host.request(encodeCesu8('spin'));
+        return host.request(textMessage('spin'));
       } catch (error) {
         hostSawExhaustion = error instanceof MeterExhaustedError;
-        return new Uint8Array(0); // the host swallows it; the guest must still not go on
+        return textReply(''); // the host swallows it; the guest must still not go on
       }
     });
     m.evaluate('var outerCaught = false;');
     m.connect(
-      m.evaluate(`(send) => (text) => {
+      m.evaluate(
+        guestTextPump(`(text) => {
         if (text === 'spin') { for (;;) {} }
         try { send('call the host'); } catch (e) { outerCaught = true; }
         return '';
-      }`) as Handle,
+      }`),
+      ) as Handle,
     );
     expect(() => host.ask('start')).toThrow(MeterExhaustedError);
     expect(hostSawExhaustion).toBe(true);

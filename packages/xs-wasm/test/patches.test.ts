@@ -1,9 +1,10 @@
 // What our XS patches (packages/xs-wasm/patches) change must leave the language as it was: these
 // exercise the behaviour each patch touches, collections included.
-import { decodeCesu8, type Engine, encodeCesu8, type Handle } from '@xsb/xs-wasm';
+import type { Engine, Handle } from '@xsb/xs-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectHost } from './channel.js';
 import { engine } from './engine.js';
+import { textMessage, textOfReply, textReply } from './wire.js';
 
 let xs: Engine;
 beforeAll(async () => {
@@ -82,16 +83,16 @@ describe('0003: heap headroom in proportion to the live heap', () => {
   it('survives growth by a handful of slots (the first version wrote past the heap)', () => {
     // every message, each way, makes a small string in the guest's heap
     const m = xs.createMachine();
-    const reply = encodeCesu8('8 bytes.');
+    const reply = textReply('8 bytes.');
     const host = connectHost(m, () => reply);
     const factory = m.evaluate(
-      '(function (send) { globalThis.hostSend = send; return function receive(text) { return text.slice(8) } })',
+      '(function (send) { globalThis.hostSend = (text) => send({ op: "apply", t: { $: "d", id: 0 }, self: undefined, args: [text] }).ok; return function receive(request) { return { ok: request.args[0].slice(8) } } })',
     ) as Handle;
     m.connect(factory);
     factory.dispose();
-    const message = encodeCesu8('sixteen bytes...');
+    const message = textMessage('sixteen bytes...');
     for (let i = 0; i < 50_000; i++) host.request(message);
-    expect(decodeCesu8(host.request(message))).toBe('bytes...');
+    expect(textOfReply(host.request(message))).toBe('bytes...');
     m.evaluate('(function () { const message = "sixteen bytes..."; for (let i = 0; i < 50000; i++) hostSend(message) })()');
     expect(host.received).toBe(50_000);
     expect(m.deathReason).toBeUndefined();
@@ -208,7 +209,7 @@ describe('0010: global regexps walk long strings in linear time, matching as bef
       `(() => { const re = /x/y; re.lastIndex = text.indexOf('😀x') + 2; return re.exec(text)?.index })()`,
       String.raw`(() => { const re = /\w+/g; re.lastIndex = 5000; const a = re.exec(text).index; re.lastIndex = 10; return a + ',' + re.exec(text).index })()`,
     ];
-    const v8 = new Function('text', 'return [' + cases.join(',\n') + ']');
+    const v8 = new Function('text', `return [${cases.join(',\n')}]`);
     const words = ['ab', 'é', '中文', '😀x', 'user1@ex.com', '', 'q=7', 'Ωmega'];
     let text = '';
     for (let i = 0; i < 3000; i++) text += words[i % words.length] + (i % 7 ? ' ' : '\n');

@@ -1,5 +1,6 @@
 // The message pump: the guest's end of @xsb/channel's protocol, in the engine. The host speaks the
-// protocol through deliver() and onMessage (test/channel.ts is its end); the guest sees strings.
+// protocol through deliver() and onMessage (test/channel.ts is its end); the guest sees messages
+// decoded (test/wire.ts: these tests carry text in an APPLY and an OK; wire.test.ts tests the wire).
 import {
   decodeCesu8,
   type Engine,
@@ -27,6 +28,7 @@ import {
   textOfSize,
 } from './channel.js';
 import { engine } from './engine.js';
+import { decode, encode, guestTextPump, textMessage, textOfMessage, textOfReply, textReply } from './wire.js';
 
 let xs: Engine;
 beforeAll(async () => {
@@ -58,11 +60,15 @@ function guestError(fn: () => unknown): GuestError {
   throw new Error('expected a guest error, and nothing was thrown');
 }
 
+/** The guest's reply in a REPLY frame, decoded. */
+const guestReply = (bytes: Uint8Array) => decode(expectFrame(bytes, REPLY, 0).payload);
+
 /** A machine whose receiver is `receiver` (guest source), with the host's end connected. */
 function connected(receiver: string, onMessage?: (message: Uint8Array) => Uint8Array, memoryLimit?: number) {
   const m = xs.createMachine(memoryLimit === undefined ? {} : { memoryLimit });
-  m.connect(m.evaluate(`(send) => { globalThis.send = send; return ${receiver} }`) as Handle);
-  const host = connectHost(m, onMessage);
+  m.connect(m.evaluate(guestTextPump(receiver)) as Handle);
+  // the host's handler sees the text of each message and answers with text
+  const host = connectHost(m, onMessage && ((message) => textReply(decodeCesu8(onMessage(encodeCesu8(textOfMessage(message)))))));
   return { m, host };
 }
 
@@ -79,7 +85,9 @@ describe('the message pump', () => {
     expect(host.ask('')).toBe('');
     // one frame each way: MESSAGE 0, answered by REPLY 0, both without CONTINUES
     expect(host.delivered).toBe(2);
-    expect(m.deliver(frame({ kind: MESSAGE, payload: bytesOf('abc') }))).toEqual(frame({ kind: REPLY, payload: bytesOf('ABC') }));
+    expect(m.deliver(frame({ kind: MESSAGE, payload: textMessage('abc') }))).toEqual(
+      frame({ kind: REPLY, payload: textReply('ABC') }),
+    );
     m.dispose();
   });
 
@@ -119,11 +127,13 @@ describe('the message pump', () => {
       if (firstDifference(sent, bytesOf(rotate(message))) !== -1) throw new Error('the guest sent damaged text');
       return bytesOf(answer);
     });
-    const reply = host.request(bytesOf(message));
+    const reply = host.request(textMessage(message));
     expect(seen).toEqual([size]);
-    expect(firstDifference(reply, bytesOf(rotate(answer)))).toBe(-1);
-    // every fragment of a message goes out, then one PULL per reply fragment after the first
-    const fragments = Math.ceil(size / MAX_PAYLOAD);
+    expect(firstDifference(reply, textReply(rotate(answer)))).toBe(-1);
+    // every fragment of a message goes out, then one PULL per reply fragment after the first (the
+    // APPLY around the text adds 16 bytes, the OK 6: as many fragments each way at these sizes)
+    const fragments = Math.ceil((size + 16) / MAX_PAYLOAD);
+    expect(Math.ceil((size + 6) / MAX_PAYLOAD)).toBe(fragments);
     expect([host.delivered, host.received]).toEqual([2 * fragments - 1, 2 * fragments - 1]);
     m.dispose();
   });
@@ -177,63 +187,56 @@ describe('the message pump', () => {
     m.dispose();
   });
 
-  it('checks what the guest hands over: a receiver, a string reply, a string to send', () => {
+  it('checks what the guest hands over: a receiver, a reply, a request to send', () => {
     const m = xs.createMachine();
-    const host = connectHost(m, (message) => message);
+    const host = connectHost(m, (message) => encode({ ok: decode(message).op }));
     expect(() => m.connect(m.evaluate('(send) => 42') as Handle)).toThrow(/receiver function/);
-    m.connect(m.evaluate('(send) => (text) => text === "string" ? "ok" : text === "bytes" ? new ArrayBuffer(2) : 42') as Handle);
-    for (const text of ['bytes', 'number']) {
-      const error = guestError(() => host.ask(text));
-      expect([error.guestName, error.message]).toEqual(['TypeError', 'the receiver must return a string (the reply)']);
-    }
-    expect(host.ask('string')).toBe('ok');
     m.connect(
       m.evaluate(
-        '(send) => (text) => { try { text === "none" ? send() : send(new ArrayBuffer(1)); return "sent"; } catch (e) { return e.name + ": " + e.message } }',
+        '(send) => (q) => q.args[0] === "reply" ? { ok: "ok" } : q.args[0] === "bytes" ? new ArrayBuffer(2) : 42',
       ) as Handle,
     );
-    expect(host.ask('none')).toBe('TypeError: send expects a string (the message)');
-    expect(host.ask('bytes')).toBe('TypeError: send expects a string (the message)');
+    const number = guestError(() => host.ask('number'));
+    expect([number.guestName, number.message]).toEqual([
+      'TypeError',
+      'the receiver must return a reply ({ok: value} or {err: value})',
+    ]);
+    // an object without ok is an ERR; what it holds must be encodable
+    expect(decode(host.request(textMessage('bytes')))).toEqual({ err: undefined });
+    expect(host.ask('reply')).toBe('ok');
+    m.connect(
+      m.evaluate(
+        '(send) => (q) => { const t = q.args[0]; try { return { ok: t === "none" ? send() : t === "bytes" ? send(new ArrayBuffer(1)) : send({ op: "keys", t: 1 }).ok } } catch (e) { return { ok: e.name + ": " + e.message } } }',
+      ) as Handle,
+    );
+    expect(host.ask('none')).toBe('TypeError: send expects a request ({op, ...}: see protocol.ts)');
+    expect(host.ask('bytes')).toBe('TypeError: send expects a request ({op, ...}: see protocol.ts)');
+    expect(host.ask('keys')).toBe('keys');
     expect(m.evaluate('1 + 1')).toBe(2);
     m.dispose();
   });
 
-  it('refuses messages that are not text (CESU-8 without NUL), naming the byte', () => {
+  it('answers malformed messages with a ProtocolError, reading a message whole across its fragments', () => {
     const { m, host } = connected('(text) => text.toUpperCase()');
-    const cases: [number[], string][] = [
-      [[0x61, 0xff], 'byte 1 (0xff) is not CESU-8 (what encodeCesu8 writes)'],
-      [[0x61, 0x00, 0x62], 'byte 1 (0x00) is NUL'],
-      [[0x61, 0x62, 0xe2, 0x98], 'byte 2 (0xe2) is not CESU-8 (what encodeCesu8 writes)'], // cut short
-      [[0x80], 'byte 0 (0x80) is not CESU-8 (what encodeCesu8 writes)'], // a continuation byte first
-      [[0xc1, 0x81], 'byte 0 (0xc1) is not CESU-8 (what encodeCesu8 writes)'], // overlong
-      [[0xc0, 0x81], 'byte 0 (0xc0) is not CESU-8 (what encodeCesu8 writes)'], // C0 80 is U+0000; nothing else starts with C0
-      [[0xf4, 0x90, 0x80, 0x80], 'byte 0 (0xf4) is not CESU-8 (what encodeCesu8 writes)'], // past U+10FFFF
-      // U+1F600 in four bytes: XS would keep it as one code unit where JavaScript has two
-      [[...new TextEncoder().encode('😀')], 'byte 0 (0xf0) is not CESU-8 (what encodeCesu8 writes)'],
-    ];
-    for (const [bytes, why] of cases) {
-      const error = guestError(() => m.deliver(frame({ kind: MESSAGE, payload: new Uint8Array(bytes) })));
-      expect([error.guestName, error.message]).toEqual(['TypeError', `a message from the host is not text: ${why}`]);
-      expectUsable(m, host);
-    }
-    // the whole message is checked, not fragment by fragment: a character may straddle two
-    const straddling = bytesOf(`${'a'.repeat(MAX_PAYLOAD - 1)}é`);
-    expect(straddling[MAX_PAYLOAD - 1]).toBe(0xc3);
-    expect(decodeCesu8(host.request(straddling))).toBe(`${'A'.repeat(MAX_PAYLOAD - 1)}É`);
-    // and a bad byte in a later fragment is found where it is
-    const first = new Uint8Array(MAX_PAYLOAD).fill(0x61);
-    expectFrame(m.deliver(frame({ kind: MESSAGE, flags: CONTINUES, payload: first })), ACK, 0);
-    const late = guestError(() => m.deliver(frame({ kind: MESSAGE, sequence: 1, payload: new Uint8Array([0x62, 0xff]) })));
-    expect(late.message).toMatch(/is not text: byte 65525 \(0xff\)/);
+    const bad = guestReply(
+      m.deliver(frame({ kind: MESSAGE, payload: new Uint8Array([9, 12, 0, 0, 0, 0, 0, 1, 0, 0, 0, 6, 2, 0, 0, 0, 0x61, 0xff]) })),
+    );
+    expect(bad).toEqual({
+      err: { $: 'e', n: 'ProtocolError', m: "message byte 17 of 18: a string's byte 0xff is not CESU-8", s: '' },
+    });
     expectUsable(m, host);
+    // a character may straddle two fragments
+    const straddling = textMessage(`${'a'.repeat(MAX_PAYLOAD - 17)}é`);
+    expect(straddling[MAX_PAYLOAD - 1]).toBe(0xc3);
+    expect(textOfReply(host.request(straddling))).toBe(`${'A'.repeat(MAX_PAYLOAD - 17)}É`);
     // the same character in CESU-8, a surrogate pair of three bytes each, is the guest's two code units
     const astral = connected('(text) => [text.length, text === "\\u{1f600}"].join()');
-    expect(decodeCesu8(astral.host.request(encodeCesu8('😀')))).toBe('2,true');
+    expect(astral.host.ask('😀')).toBe('2,true');
     astral.m.dispose();
     // the host's reply to send() is checked the same way, and the guest can catch the error
-    m.onMessage = () => frame({ kind: REPLY, payload: new Uint8Array([0x61, 0xff]) });
+    m.onMessage = () => frame({ kind: REPLY, payload: new Uint8Array([64, 6, 2, 0, 0, 0, 0x61, 0xff]) });
     expect(m.evaluate('try { send("x") } catch (e) { e.name + ": " + e.message }')).toBe(
-      "TypeError: the host's reply is not text: byte 1 (0xff) is not CESU-8 (what encodeCesu8 writes)",
+      "ProtocolError: the host's reply: message byte 7 of 8: a string's byte 0xff is not CESU-8",
     );
     m.dispose();
   });
@@ -265,13 +268,13 @@ describe('the message pump', () => {
     ['a PULL with nothing pending', [], frame({ kind: PULL, sequence: 1 }), /PULL 1 arrived with no reply fragment 1 pending/],
     [
       'a PULL out of order',
-      [frame({ kind: MESSAGE, payload: bytesOf('big') })],
+      [frame({ kind: MESSAGE, payload: textMessage('big') })],
       frame({ kind: PULL, sequence: 2 }),
       /PULL 2 arrived with no reply fragment 2 pending/,
     ],
     [
       'a PULL after the last fragment',
-      [frame({ kind: MESSAGE, payload: bytesOf('big') }), frame({ kind: PULL, sequence: 1 })],
+      [frame({ kind: MESSAGE, payload: textMessage('big') }), frame({ kind: PULL, sequence: 1 })],
       frame({ kind: PULL, sequence: 2 }),
       /PULL 2 arrived with no reply/,
     ],
@@ -324,9 +327,9 @@ describe('the message pump', () => {
     expectFrame(m.deliver(frame({ kind: MESSAGE, flags: CONTINUES, payload: new Uint8Array(MAX_PAYLOAD).fill(0x78) })), ACK, 0);
     expect(host.ask('fresh')).toBe('FRESH');
     // a reply left half pulled
-    expect(expectFrame(m.deliver(frame({ kind: MESSAGE, payload: bytesOf('big') })), REPLY, 0).flags).toBe(CONTINUES);
+    expect(expectFrame(m.deliver(frame({ kind: MESSAGE, payload: textMessage('big') })), REPLY, 0).flags).toBe(CONTINUES);
     expect(host.ask('fresh again')).toBe('FRESH AGAIN');
-    expect(decodeCesu8(host.request(bytesOf('big')))).toBe('b'.repeat(100000));
+    expect(host.ask('big')).toBe('b'.repeat(100000));
     m.dispose();
   });
 
@@ -335,14 +338,14 @@ describe('the message pump', () => {
       '(t) => t === "inner" ? "a".repeat(200000) : t === "outer" ? (send("x"), "b".repeat(100000)) : t.toUpperCase()',
       () => {
         // while answering the guest's send, the host starts an exchange and pulls only its first fragment
-        const inner = expectFrame(m.deliver(frame({ kind: MESSAGE, payload: bytesOf('inner') })), REPLY, 0);
+        const inner = expectFrame(m.deliver(frame({ kind: MESSAGE, payload: textMessage('inner') })), REPLY, 0);
         expect(inner.flags).toBe(CONTINUES);
         return bytesOf('fine');
       },
     );
-    const reply = host.request(bytesOf('outer'));
-    expect(reply.length).toBe(100_000);
-    expect(firstDifference(reply, bytesOf('b'.repeat(100_000)))).toBe(-1);
+    const reply = host.request(textMessage('outer'));
+    expect(reply.length).toBe(100_006);
+    expect(firstDifference(reply, textReply('b'.repeat(100_000)))).toBe(-1);
     expectUsable(m, host);
     m.dispose();
   });
@@ -379,21 +382,28 @@ describe('the message pump', () => {
     const seen: string[] = [];
     let delivering = false;
     let inner = '';
+    // each a reply of two fragments, the second 2 bytes
+    const outerReply = textReply(`${'a'.repeat(MAX_PAYLOAD - 6)}bb`);
+    const innerReply = textReply(`${'c'.repeat(MAX_PAYLOAD - 6)}dd`);
     // only a host that delivers while it answers a PULL can begin one collection inside another
     m.onMessage = (bytes) => {
       const got = readFrame(bytes);
-      const text = got.kind === MESSAGE ? decodeCesu8(got.payload) : `PULL ${got.sequence}`;
+      const text = got.kind === MESSAGE ? textOfMessage(got.payload) : `PULL ${got.sequence}`;
       seen.push(text);
       // each send's reply is two fragments: 'a's then "bb" for the outer one, 'c's then "dd" for the inner
       if (got.kind === MESSAGE) {
-        return frame({ kind: REPLY, flags: CONTINUES, payload: bytesOf((text === 'outer' ? 'a' : 'c').repeat(MAX_PAYLOAD)) });
+        return frame({
+          kind: REPLY,
+          flags: CONTINUES,
+          payload: (text === 'outer' ? outerReply : innerReply).subarray(0, MAX_PAYLOAD),
+        });
       }
-      if (delivering) return frame({ kind: REPLY, sequence: got.sequence, payload: bytesOf('dd') });
+      if (delivering) return frame({ kind: REPLY, sequence: got.sequence, payload: innerReply.subarray(MAX_PAYLOAD) });
       // the outer send's PULL 1: before answering it, a message whose receiver sends
       delivering = true;
-      inner = decodeCesu8(expectFrame(m.deliver(frame({ kind: MESSAGE, payload: bytesOf('inner') })), REPLY, 0).payload);
+      inner = textOfReply(expectFrame(m.deliver(frame({ kind: MESSAGE, payload: textMessage('inner') })), REPLY, 0).payload);
       delivering = false;
-      return frame({ kind: REPLY, sequence: got.sequence, payload: bytesOf('bb') });
+      return frame({ kind: REPLY, sequence: got.sequence, payload: outerReply.subarray(MAX_PAYLOAD) });
     };
     const outer = m.evaluate('send("outer")') as string;
     expect(inner).toBe(
@@ -401,8 +411,8 @@ describe('the message pump', () => {
     );
     // the inner send pulled nothing, and the outer reply is whole
     expect(seen).toEqual(['outer', 'PULL 1', 'inner']);
-    expect(outer.length).toBe(MAX_PAYLOAD + 2);
-    expect(outer).toBe(`${'a'.repeat(MAX_PAYLOAD)}bb`);
+    expect(outer.length).toBe(MAX_PAYLOAD - 4);
+    expect(outer).toBe(`${'a'.repeat(MAX_PAYLOAD - 6)}bb`);
     // nothing of either is left behind: a reply of two fragments is collected afresh
     m.onMessage = host.receive;
     expect(m.evaluate('send("z".repeat(100000)) === "z".repeat(100000)')).toBe(true);
@@ -417,12 +427,10 @@ describe('the message pump', () => {
       (message) => message,
     );
     const reply = guestError(() => host.ask('big'));
-    expect([reply.guestName, reply.message]).toEqual([
-      'MessageTooLargeError',
-      `the reply the receiver returned is ${limit + 1} bytes, more than maxMessageSize (${limit} bytes)`,
-    ]);
-    expect(m.evaluate(`try { send("s".repeat(${limit + 1})); "sent" } catch (e) { e.name + ": " + e.message }`)).toBe(
-      `MessageTooLargeError: a message is ${limit + 1} bytes, more than maxMessageSize (${limit} bytes)`,
+    expect(reply.guestName).toBe('MessageTooLargeError');
+    expect(reply.message).toMatch(/more than maxMessageSize \(67108864 bytes\)$/);
+    expect(m.evaluate(`try { send("s".repeat(${limit + 1})); "sent" } catch (e) { e.name + ": " + e.message }`)).toMatch(
+      /^MessageTooLargeError: .* more than maxMessageSize \(67108864 bytes\)$/,
     );
     expectUsable(m, host);
     m.dispose();
@@ -473,7 +481,7 @@ describe('the message pump', () => {
 });
 
 describe('connect', () => {
-  it('gives the factory send and a codec of setModuleHook, importNow and evaluateScript, and keeps neither global', () => {
+  it('gives the factory send and a codec of setModuleHook, importNow, evaluateScript and setFastPath, and keeps neither global', () => {
     const m = xs.createMachine();
     m.evaluate('var given;');
     m.connect(
@@ -481,7 +489,7 @@ describe('connect', () => {
         '(send, codec) => { given = [typeof send, ...Object.getOwnPropertyNames(codec).sort()].join(); return (t) => t }',
       ) as Handle,
     );
-    expect(m.evaluate('given')).toBe('function,evaluateScript,importNow,setModuleHook');
+    expect(m.evaluate('given')).toBe('function,evaluateScript,importNow,setFastPath,setModuleHook');
     expect(m.evaluate('typeof globalThis.codec + typeof globalThis.send')).toBe('undefinedundefined');
     m.dispose();
   });

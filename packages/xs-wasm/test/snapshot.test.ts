@@ -1,7 +1,8 @@
-import { decodeCesu8, type Engine, encodeCesu8, Handle, type Machine, SnapshotError } from '@xsb/xs-wasm';
+import { type Engine, Handle, type Machine, SnapshotError } from '@xsb/xs-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectHost } from './channel.js';
 import { engine } from './engine.js';
+import { guestTextPump, textOfMessage, textReply } from './wire.js';
 
 let xs: Engine;
 let isolated: Engine;
@@ -90,12 +91,12 @@ describe('snapshots', () => {
 
   it('keep the connected receiver; the host gives the handler again on restore', () => {
     const m = xs.createMachine();
-    const host = connectHost(m, (message) => encodeCesu8(String(Number(decodeCesu8(message)) * 2)));
+    const host = connectHost(m, (message) => textReply(String(Number(textOfMessage(message)) * 2)));
     m.evaluate('var total = 0');
-    m.connect(m.evaluate('(send) => (text) => { total += Number(text); return send(String(total)); }') as Handle);
+    m.connect(m.evaluate(guestTextPump('(text) => { total += Number(text); return send(String(total)); }')) as Handle);
     expect(host.ask('3')).toBe('6');
     const restored = isolated.restoreMachine(m.snapshot());
-    const restoredHost = connectHost(restored, (message) => encodeCesu8(String(Number(decodeCesu8(message)) + 100)));
+    const restoredHost = connectHost(restored, (message) => textReply(String(Number(textOfMessage(message)) + 100)));
     expect(restoredHost.ask('4')).toBe('107');
     expect(host.ask('4')).toBe('14');
   });
