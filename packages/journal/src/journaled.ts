@@ -285,6 +285,8 @@ class Recorder {
   #crc: number;
   /** dispose() was called inside a call: the machine goes when the outermost one returns. */
   #disposing = false;
+  /** What stopped the replay from inside a guest's call to the host. */
+  #replayFailure: JournalError | undefined;
   /** While replaying: the journal, and the next entry of it. */
   #replay:
     | {
@@ -546,21 +548,30 @@ class Recorder {
       reply = this.#direct!.toGuest(request);
     } catch (error) {
       if (error instanceof JournalError) throw error;
+      if (this.#replayFailure) throw this.#replayFailure;
       this.#expect(['abort'], textEntry('abort', error instanceof Error ? error.name : 'Error'));
       return;
     } finally {
       this.#open--;
     }
+    // the guest may have caught what stopped the replay inside its call, and replied
+    if (this.#replayFailure) throw this.#replayFailure;
     this.#expect(['guestReply'], { kind: 'guestReply', message: reply });
   }
 
   /** The guest asked the host something: the journal says what, and what the host answered. */
   #answerFromJournal(request: Uint8Array): Uint8Array {
-    this.#expect(['fromGuest'], { kind: 'fromGuest', message: request });
-    for (;;) {
-      const entry = this.#expect(['toGuest', 'hostReply']);
-      if (entry.kind === 'hostReply') return entry.message;
-      this.#deliver(entry.message);
+    try {
+      this.#expect(['fromGuest'], { kind: 'fromGuest', message: request });
+      for (;;) {
+        const entry = this.#expect(['toGuest', 'hostReply']);
+        if (entry.kind === 'hostReply') return entry.message;
+        this.#deliver(entry.message);
+      }
+    } catch (error) {
+      // the guest's engine stands between this and the replay: it may not hand the error on as it is
+      if (error instanceof JournalError) this.#replayFailure ??= error;
+      throw error;
     }
   }
 

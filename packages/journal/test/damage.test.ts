@@ -70,7 +70,7 @@ describe('damaged journals', () => {
       expect(at).toBeLessThanOrEqual(Math.max(offset, journal.length));
       expect((error as Error).message).toMatch(/^journal byte \d+: /);
     }
-    expect(journal.length).toBeGreaterThan(1000);
+    expect(journal.length).toBeGreaterThan(500);
   });
 
   it('restores a journal cut anywhere in its last entry up to the entry before, and says so', async () => {
@@ -157,7 +157,7 @@ describe('rewritten journals (checksums that hold over bytes no writer wrote)', 
       for (const [what, bad] of malformed(message)) {
         const { start, bytes } = rewrite(journal, index, { kind, message: bad });
         const error = thrown(() => restoreJournaled(engine, { journal: bytes, endowments: { unit: 'm' } }));
-        expect(error, `${kind} ${what}`).toBeInstanceOf(JournalFormatError);
+        expect(error, `${kind} ${what}: ${(error as Error).message}`).toBeInstanceOf(JournalFormatError);
         expect((error as JournalFormatError).offset, `${kind} ${what}`).toBe(start + 9);
         expect((error as Error).message).toContain(`a ${kind} message the protocol refuses: message byte`);
         expect((error as Error).cause).toBeInstanceOf(ProtocolError);
