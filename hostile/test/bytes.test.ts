@@ -345,7 +345,8 @@ for (const [at, value] of [
   [2, 0x62],
   [3, 0x53],
   [4, 1],
-  [4, 3],
+  [4, 2],
+  [4, 4],
   [5, 1],
   [6, 1],
   [7, 0x80],
@@ -480,7 +481,7 @@ for (const [what, change] of [
 
 // ---------------------------------------------------------------- running them
 
-const JOURNAL_CASES = 3136;
+const JOURNAL_CASES = 3138;
 const SNAPSHOT_CASES = 1139;
 
 const TYPED = [JournalError, PluginMismatchError] as const;
