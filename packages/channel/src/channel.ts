@@ -60,9 +60,26 @@ import {
   SEQUENCE_OFFSET,
 } from './layout.js';
 
+/**
+ * Memory both ends read and write, as the engine's scratch region is: frames are written there and
+ * read there, with no frame of their own in between (see ChannelOptions.region).
+ */
+export interface Region {
+  /** The region's bytes from its start, at least frameSize of them; asked again for each frame, since wasm memory can move when it grows. */
+  bytes(): Uint8Array;
+  /** Has the other end answer the frame of `length` bytes at the region's start; returns the length of its answer, written there. */
+  exchange(length: number): number;
+}
+
 export interface ChannelOptions {
-  /** Carries one frame to the other side and returns the frame it answers with. */
-  readonly transport: (frame: Uint8Array) => Uint8Array;
+  /** Carries one frame to the other side and returns the frame it answers with. Give this or `region`. */
+  readonly transport?: (frame: Uint8Array) => Uint8Array;
+  /**
+   * Instead of a transport: frames go through this region in place, and the other end's frames
+   * come in through receiveInRegion(). For the engine's scratch, where a crossing should cost no
+   * allocation but the message's own.
+   */
+  readonly region?: Region;
   /**
    * Handles one whole message from the other side and returns the whole reply. The message is
    * the handler's own copy; the reply is read until the other side has pulled all of it.
@@ -79,6 +96,8 @@ export interface Channel {
   request(message: Uint8Array): Uint8Array;
   /** The transport's far end: answers one frame from the other side. */
   receive(frame: Uint8Array): Uint8Array;
+  /** The region's far end: answers the frame of `length` bytes at the region's start; returns the length of the answer written there. */
+  receiveInRegion(length: number): number;
 }
 
 /** Quotes a value for an error message without calling into it. */
@@ -117,6 +136,9 @@ interface Fragments {
   next: number;
 }
 
+/** Makes a frame carrying bytes [start, end) of `bytes`: a buffer of its own, or its length in the region. */
+type FrameWriter<T> = (kind: number, flags: number, sequence: number, bytes: Uint8Array, start: number, end: number) => T;
+
 /** What receive() holds for the innermost exchange (see "Nesting" above). */
 type Slot =
   | { readonly phase: 'idle' }
@@ -126,8 +148,7 @@ type Slot =
 const IDLE: Slot = Object.freeze({ phase: 'idle' });
 
 /** Writes all HEADER_SIZE bytes of a header, the reserved ones included. */
-const writeHeader = (frame: Uint8Array, kind: number, flags: number, sequence: number): Uint8Array => {
-  const length = frame.length - HEADER_SIZE;
+const writeHeader = (frame: Uint8Array, length: number, kind: number, flags: number, sequence: number): void => {
   frame[LENGTH_OFFSET] = length;
   frame[LENGTH_OFFSET + 1] = length >>> 8;
   frame[LENGTH_OFFSET + 2] = length >>> 16;
@@ -140,15 +161,31 @@ const writeHeader = (frame: Uint8Array, kind: number, flags: number, sequence: n
   frame[SEQUENCE_OFFSET + 1] = sequence >>> 8;
   frame[SEQUENCE_OFFSET + 2] = sequence >>> 16;
   frame[SEQUENCE_OFFSET + 3] = sequence >>> 24;
-  return frame;
 };
 
 /** The little-endian u32 at `offset`. */
 const u32 = (frame: Uint8Array, offset: number): number =>
   (frame[offset]! | (frame[offset + 1]! << 8) | (frame[offset + 2]! << 16) | (frame[offset + 3]! << 24)) >>> 0;
 
-/** A frame with no payload (ACK, PULL). */
-const emptyFrame = (kind: number, sequence: number): Uint8Array => writeHeader(new Uint8Array(HEADER_SIZE), kind, 0, sequence);
+const NO_BYTES = new Uint8Array(0);
+
+/** Writes a frame carrying bytes [start, end) of `bytes` into `into` (at least that long); returns its length. */
+const writeFrame = (
+  into: Uint8Array,
+  kind: number,
+  flags: number,
+  sequence: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): number => {
+  const length = HEADER_SIZE + end - start;
+  // a short payload is copied by hand: a subarray for it would cost more than the copy
+  if (end - start <= 64) for (let i = start, at = HEADER_SIZE; i < end; i++, at++) into[at] = bytes[i]!;
+  else into.set(bytes.subarray(start, end), HEADER_SIZE);
+  writeHeader(into, length - HEADER_SIZE, kind, flags, sequence);
+  return length;
+};
 
 /** A frame carrying bytes [start, end) of `bytes`, in a buffer of its own. */
 const fragmentFrame = (
@@ -160,8 +197,8 @@ const fragmentFrame = (
   end: number,
 ): Uint8Array => {
   const frame = new Uint8Array(HEADER_SIZE + end - start);
-  frame.set(bytes.subarray(start, end), HEADER_SIZE);
-  return writeHeader(frame, kind, flags, sequence);
+  writeFrame(frame, kind, flags, sequence, bytes, start, end);
+  return frame;
 };
 
 /** The payload of a frame, copied: the transport may reuse the frame's memory once we return. */
@@ -186,10 +223,19 @@ export function makeChannel(options: ChannelOptions): Channel {
       `options must be an object { transport, onMessage, maxMessageSize?, frameSize? }, got ${q(options)}`,
     ]);
   }
-  const { transport, onMessage, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, frameSize = FRAME_SIZE } = options;
+  const { transport, region, onMessage, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, frameSize = FRAME_SIZE } = options;
   const problems: string[] = [];
-  if (typeof transport !== 'function') {
+  if (region === undefined && typeof transport !== 'function') {
     problems.push(`transport must be a function (frame: Uint8Array) => Uint8Array, got ${q(transport)}`);
+  }
+  if (region !== undefined && transport !== undefined) {
+    problems.push('give a transport or a region, not both');
+  }
+  if (
+    region !== undefined &&
+    (region === null || typeof region !== 'object' || typeof region.bytes !== 'function' || typeof region.exchange !== 'function')
+  ) {
+    problems.push(`region must be an object { bytes(), exchange(length) }, got ${q(region)}`);
   }
   if (typeof onMessage !== 'function') {
     problems.push(`onMessage must be a function (message: Uint8Array) => Uint8Array, got ${q(onMessage)}`);
@@ -279,16 +325,17 @@ export function makeChannel(options: ChannelOptions): Channel {
 
   let slot: Slot = IDLE;
 
-  /** The REPLY frame carrying fragment `sequence` of `reply`; leaves the slot ready for the next PULL. */
-  const replyFrame = (reply: Uint8Array, sequence: number): Uint8Array => {
+  /** The REPLY frame carrying fragment `sequence` of `reply`, as `write` makes it; leaves the slot ready for the next PULL. */
+  const replyFrame = <T>(reply: Uint8Array, sequence: number, write: FrameWriter<T>): T => {
     const start = sequence * maxPayload;
     const end = Math.min(start + maxPayload, reply.length);
     const more = end < reply.length;
     slot = more ? { phase: 'replying', reply, next: sequence + 1 } : IDLE;
-    return fragmentFrame(KIND_REPLY, more ? FLAG_CONTINUES : 0, sequence, reply, start, end);
+    return write(KIND_REPLY, more ? FLAG_CONTINUES : 0, sequence, reply, start, end);
   };
 
-  const answer = (frame: Uint8Array): Uint8Array => {
+  /** Answers one frame; `write` makes the answer (a frame of its own, or one written in the region). */
+  const answer = <T>(frame: Uint8Array, write: FrameWriter<T>): T => {
     const header = parse(frame, 'receive()');
     const { kind, sequence } = header;
     if (kind === KIND_MESSAGE) {
@@ -308,7 +355,7 @@ export function makeChannel(options: ChannelOptions): Channel {
       } else {
         fragments = slot.fragments;
       }
-      if (add(fragments, frame, header, 'an incoming message')) return emptyFrame(KIND_ACK, sequence);
+      if (add(fragments, frame, header, 'an incoming message')) return write(KIND_ACK, 0, sequence, NO_BYTES, 0, 0);
       const message = join(fragments);
       // The slot now belongs to exchanges nested inside onMessage; this one lives on the stack.
       slot = IDLE;
@@ -317,7 +364,7 @@ export function makeChannel(options: ChannelOptions): Channel {
       if (reply.length > maxMessageSize) {
         throw new MessageTooLargeError(reply.length, maxMessageSize, 'the reply onMessage returned');
       }
-      return replyFrame(reply, 0);
+      return replyFrame(reply, 0, write);
     }
     if (kind === KIND_PULL) {
       if (slot.phase !== 'replying') {
@@ -330,7 +377,7 @@ export function makeChannel(options: ChannelOptions): Channel {
           `receive(): PULL ${sequence} arrived where PULL ${slot.next} was expected; reply fragments are pulled in order`,
         );
       }
-      return replyFrame(slot.reply, sequence);
+      return replyFrame(slot.reply, sequence, write);
     }
     throw new FrameError(
       `receive(): ${KIND_NAMES[kind]} ${sequence} arrived, but ${KIND_NAMES[kind]} frames only answer frames, coming back from transport(); are the ends wired the wrong way round?`,
@@ -339,7 +386,7 @@ export function makeChannel(options: ChannelOptions): Channel {
 
   const receive = (frame: Uint8Array): Uint8Array => {
     try {
-      return answer(frame);
+      return answer(frame, fragmentFrame);
     } catch (error) {
       // Whatever went wrong ends the exchange this frame belonged to.
       slot = IDLE;
@@ -347,27 +394,50 @@ export function makeChannel(options: ChannelOptions): Channel {
     }
   };
 
+  /** Sends one frame; returns the answer, which in a region is a view valid until the next frame. */
+  const send = region
+    ? (kind: number, flags: number, sequence: number, bytes: Uint8Array, start: number, end: number): Uint8Array => {
+        const length = region.exchange(writeFrame(region.bytes(), kind, flags, sequence, bytes, start, end));
+        // a length past frameSize makes a frame parse() refuses, saying so
+        return region.bytes().subarray(0, Math.max(0, length));
+      }
+    : (kind: number, flags: number, sequence: number, bytes: Uint8Array, start: number, end: number): Uint8Array =>
+        transport!(fragmentFrame(kind, flags, sequence, bytes, start, end));
+
   const request = (message: Uint8Array): Uint8Array => {
     if (!isBytes(message)) throw new ChannelError(`request() takes a Uint8Array, got ${q(message)}`);
     if (message.length > maxMessageSize) throw new MessageTooLargeError(message.length, maxMessageSize);
     const count = Math.max(1, Math.ceil(message.length / maxPayload));
     for (let sequence = 0; sequence < count - 1; sequence++) {
       const start = sequence * maxPayload;
-      const frame = fragmentFrame(KIND_MESSAGE, FLAG_CONTINUES, sequence, message, start, start + maxPayload);
-      expect(parse(transport(frame), 'transport()'), KIND_ACK, sequence, `MESSAGE fragment ${sequence}`);
+      const answer = send(KIND_MESSAGE, FLAG_CONTINUES, sequence, message, start, start + maxPayload);
+      expect(parse(answer, 'transport()'), KIND_ACK, sequence, `MESSAGE fragment ${sequence}`);
     }
     const last = count - 1;
-    let frame = transport(fragmentFrame(KIND_MESSAGE, 0, last, message, last * maxPayload, message.length));
+    let frame = send(KIND_MESSAGE, 0, last, message, last * maxPayload, message.length);
     let header = parse(frame, 'transport()');
     expect(header, KIND_REPLY, 0, `the last MESSAGE fragment (${last})`);
     const reply: Fragments = { chunks: [], size: 0, next: 0 };
     while (add(reply, frame, header, 'a reply')) {
-      frame = transport(emptyFrame(KIND_PULL, reply.next));
+      frame = send(KIND_PULL, 0, reply.next, NO_BYTES, 0, 0);
       header = parse(frame, 'transport()');
       expect(header, KIND_REPLY, reply.next, `PULL ${reply.next}`);
     }
     return join(reply);
   };
 
-  return Object.freeze({ request, receive });
+  const receiveInRegion = (length: number): number => {
+    if (!region) throw new ChannelError('receiveInRegion() is for a channel made with a region; this one has a transport');
+    const frame = region.bytes().subarray(0, Math.max(0, length));
+    try {
+      return answer(frame, (kind, flags, sequence, payload, start, end) =>
+        writeFrame(region.bytes(), kind, flags, sequence, payload, start, end),
+      );
+    } catch (error) {
+      slot = IDLE;
+      throw error;
+    }
+  };
+
+  return Object.freeze({ request, receive, receiveInRegion });
 }

@@ -64,7 +64,7 @@ describe('options checked up front', () => {
   it('accepts the defaults and returns a frozen channel', () => {
     const channel = makeChannel({ transport, onMessage });
     expect(Object.isFrozen(channel)).toBe(true);
-    expect(Object.keys(channel).sort()).toEqual(['receive', 'request']);
+    expect(Object.keys(channel).sort()).toEqual(['receive', 'receiveInRegion', 'request']);
     expect(DEFAULT_MAX_MESSAGE_SIZE).toBe(64 * 1024 * 1024);
   });
 });

@@ -43,6 +43,7 @@ import {
 } from './format.js';
 import { type JournalSink, MemorySink } from './sink.js';
 import { decodeSnapshot, encodeSnapshot, type MeterState } from './snapshot.js';
+import { EntryLog } from './entry-log.js';
 import { Tables } from './tables.js';
 
 export interface JournaledOptions {
@@ -269,7 +270,7 @@ class Recorder {
   readonly #sink: JournalSink;
   readonly #encoder = new EntryEncoder();
   readonly #tables: Tables;
-  readonly #entries: JournalEntry[];
+  readonly #entries = new EntryLog();
   readonly #nameOf = new WeakMap<object, string>();
   readonly #byName = new Map<string, object>();
   /** The endowments as the journal describes them, and the index of that entry (-1 before it is written). */
@@ -301,7 +302,7 @@ class Recorder {
     header: JournalHeader,
     sink: JournalSink,
     tables: Tables,
-    entries: JournalEntry[],
+    entries: readonly JournalEntry[],
     endowments: Readonly<Record<string, unknown>>,
     /** The digest of the journal the sink holds already (0 for none). */
     crc: number,
@@ -310,7 +311,7 @@ class Recorder {
     this.#crc = crc;
     this.#sink = sink;
     this.#tables = tables;
-    this.#entries = entries;
+    for (const entry of entries) this.#entries.push(entry.kind, entry.message);
     this.#endowed = { index: -1, described: describeEndowments(endowments) };
     for (const name of Object.keys(endowments)) {
       const value = endowments[name];
@@ -440,7 +441,7 @@ class Recorder {
         }
       }
     }
-    this.#entries.push(entry);
+    this.#entries.push(entry.kind, entry.message);
     if (this.#replay === undefined) {
       const bytes = this.#encoder.encode(KIND_BYTES[entry.kind], entry.message);
       this.#write(bytes);
@@ -585,7 +586,7 @@ class Recorder {
       membrane: this.#membrane!,
       header: this.#header,
       get entries() {
-        return recorder.#entries as readonly JournalEntry[];
+        return recorder.#entries.list();
       },
       collectGarbage: () => {
         recorder.#idle('collectGarbage');

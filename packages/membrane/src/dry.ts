@@ -109,7 +109,8 @@ let hostIntrinsics: Intrinsics | undefined;
 export function attachMembrane(machine: Machine, options: MembraneOptions = {}): Membrane {
   hostIntrinsics ??= collectIntrinsics(globalThis);
   const channel = makeChannel({
-    transport: (frame) => machine.deliver(frame),
+    // frames are written and read in the engine's scratch region: no copies but the messages'
+    region: machine.scratch,
     onMessage: (bytes) => wire.fromGuest(bytes),
     ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
   });
@@ -139,7 +140,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     errorClasses: { ProtocolError, ...options.errorClasses },
     wellKnown: { modules: options.modules ?? NO_MODULES },
   });
-  machine.onMessage = (frame) => channel.receive(frame);
+  machine.onFrame = (length) => channel.receiveInRegion(length);
   if (!options.restored) connectGuestSide(machine);
   const control = side.wellKnown('controlChannel') as ControlChannel;
   return Object.freeze({

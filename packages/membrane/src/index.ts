@@ -21,8 +21,10 @@ export {
   type Message,
   OPS,
   PROTOCOL_VERSION,
+  type ReferenceVisitor,
   type Reply,
   type Request,
+  scanReferences,
   TAGS,
 } from './protocol.js';
 export {

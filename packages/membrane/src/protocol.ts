@@ -445,13 +445,19 @@ export function encodeMessage(message: Message): Uint8Array {
 
 // ---------------------------------------------------------------- decoding
 
-/** Reads one message; every way bytes can be wrong is a ProtocolError naming the byte. */
-class Reader {
+// wasm memory and every host this runs on are little-endian, as the format is
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+
+const LIST_PAST_END = (n: number) => `a list of ${n} values runs past the end`;
+const ARGS_PAST_END = (n: number) => `${n} arguments run past the end`;
+const RELEASES_PAST_END = (n: number) => `${n} releases run past the end`;
+
+/** Reads the fields of one message; every way bytes can be wrong is a ProtocolError naming the byte. */
+class Cursor {
   at = 0;
-  readonly view: DataView;
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  // no DataView per message: making one costs more than reading a small message byte by byte
+  constructor(readonly bytes: Uint8Array) {}
 
   fail(problem: string, offset = this.at): never {
     throw new ProtocolError(`message byte ${offset} of ${this.bytes.length}: ${problem}`);
@@ -466,27 +472,79 @@ class Reader {
     return this.bytes[this.at++]!;
   }
 
-  u32(): number {
+  i32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.at, true);
-    this.at += 4;
-    return v;
+    const { bytes, at } = this;
+    this.at = at + 4;
+    return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
+  }
+
+  u32(): number {
+    return this.i32() >>> 0;
   }
 
   f64(): number {
     this.need(8);
-    const v = this.view.getFloat64(this.at, true);
+    for (let i = 0; i < 8; i++) F64_BYTES[i] = this.bytes[this.at + i]!;
     this.at += 8;
-    return v;
+    return F64[0]!;
   }
 
-  string(): string {
+  /** Steps over a string; returns where its bytes start. */
+  skipString(): number {
     const length = this.u32();
     if (length > this.bytes.length - this.at) this.fail(`a string of ${length} bytes runs past the end`, this.at - 4);
     const start = this.at;
-    const end = start + length;
+    this.at = start + length;
+    return start;
+  }
+
+  /** The kind byte of SENDER and NAMED, checked. */
+  kind(): number {
+    const kind = this.u8();
+    if (kind > 2) this.fail(`object kind ${kind} is none of 0 (object), 1 (function), 2 (array)`, this.at - 1);
+    return kind;
+  }
+
+  symbolIndex(start: number): number {
+    const index = this.u8();
+    if (index >= WELL_KNOWN_SYMBOLS.length) this.fail(`no well-known symbol has index ${index}`, start + 1);
+    return index;
+  }
+
+  causeFlag(): number {
+    const hasCause = this.u8();
+    if (hasCause > 1) this.fail(`an error's cause flag is ${hasCause}, not 0 or 1`, this.at - 1);
+    return hasCause;
+  }
+
+  /** A count of things at least `size` bytes each that must fit in what is left. */
+  count(problem: (n: number) => string, size = 1): number {
+    const n = this.u32();
+    if (n > (this.bytes.length - this.at) / size) this.fail(problem(n), this.at - 4);
+    return n;
+  }
+
+  descriptorBits(start: number): [present: number, flags: number] {
+    const present = this.u8();
+    const flags = this.u8();
+    if (present & ~63 || flags & ~(D_WRITABLE | D_ENUMERABLE | D_CONFIGURABLE) || flags & ~present) {
+      this.fail(`descriptor bits ${present}/${flags} are not ones protocol.ts defines`, start);
+    }
+    return [present, flags];
+  }
+
+  outcome(): number {
+    const outcome = this.u8();
+    if (outcome > 1) this.fail(`a settlement's outcome is ${outcome}, not 0 (fulfilled) or 1 (rejected)`, this.at - 1);
+    return outcome;
+  }
+
+  string(): string {
+    const start = this.skipString();
+    const end = this.at;
+    const length = end - start;
     const { bytes } = this;
-    this.at = end;
     if (length < 64) {
       let text = '';
       for (let i = start; i < end; i++) {
@@ -499,6 +557,19 @@ class Reader {
     return decodeCesu8(bytes.subarray(start, end));
   }
 
+  bigint(start: number): string {
+    const digits = this.string();
+    if (!/^-?\d+$/.test(digits)) this.fail(`a bigint must be decimal digits, not ${JSON.stringify(digits.slice(0, 40))}`, start);
+    return digits;
+  }
+
+  end(): void {
+    if (this.at !== this.bytes.length) this.fail(`${this.bytes.length - this.at} bytes follow the end of the message`);
+  }
+}
+
+/** Decodes one message. */
+class Reader extends Cursor {
   /** A value where the format allows a value only. */
   value(): Encoded {
     const start = this.at;
@@ -521,36 +592,22 @@ class Reader {
         return false;
       case TAGS.TRUE:
         return true;
-      case TAGS.INT32: {
-        this.need(4);
-        const v = this.view.getInt32(this.at, true);
-        this.at += 4;
-        return v;
-      }
+      case TAGS.INT32:
+        return this.i32();
       case TAGS.FLOAT64:
         return this.f64();
       case TAGS.STRING:
         return this.string();
-      case TAGS.BIGINT: {
-        const digits = this.string();
-        if (!/^-?\d+$/.test(digits))
-          this.fail(`a bigint must be decimal digits, not ${JSON.stringify(digits.slice(0, 40))}`, start);
-        return BigInt(digits);
-      }
-      case TAGS.SYMBOL: {
-        const index = this.u8();
-        const w = WELL_KNOWN_SYMBOLS[index];
-        if (w === undefined) this.fail(`no well-known symbol has index ${index}`, start + 1);
-        return { $: 'y', w };
-      }
+      case TAGS.BIGINT:
+        return BigInt(this.bigint(start));
+      case TAGS.SYMBOL:
+        return { $: 'y', w: WELL_KNOWN_SYMBOLS[this.symbolIndex(start)]! };
       case TAGS.REGISTERED:
         return { $: 'y', r: this.string() };
       case TAGS.SENDER:
       case TAGS.NAMED: {
         const id = this.u32();
-        const kindByte = this.u8();
-        const k = KINDS[kindByte];
-        if (k === undefined) this.fail(`object kind ${kindByte} is none of 0 (object), 1 (function), 2 (array)`, this.at - 1);
+        const k = KINDS[this.kind()]!;
         return tag === TAGS.SENDER ? { $: 's', id, k } : { $: 's', id, k, n: this.string() };
       }
       case TAGS.RECEIVER:
@@ -565,9 +622,7 @@ class Reader {
         const n = this.string();
         const m = this.string();
         const s = this.string();
-        const hasCause = this.u8();
-        if (hasCause > 1) this.fail(`an error's cause flag is ${hasCause}, not 0 or 1`, this.at - 1);
-        return hasCause ? { $: 'e', n, m, s, c: this.value() } : { $: 'e', n, m, s };
+        return this.causeFlag() ? { $: 'e', n, m, s, c: this.value() } : { $: 'e', n, m, s };
       }
       case TAGS.DATE:
         return { $: 'dt', v: this.f64() };
@@ -578,9 +633,8 @@ class Reader {
         return { $: 'ta', c, v: this.string() };
       }
       case TAGS.LIST: {
-        const n = this.u32();
         // every value is at least one byte: a count past the bytes left is a lie, not a big list
-        if (n > this.bytes.length - this.at) this.fail(`a list of ${n} values runs past the end`, this.at - 4);
+        const n = this.count(LIST_PAST_END);
         const list = new Array<Encoded>(n);
         for (let i = 0; i < n; i++) list[i] = this.value();
         return list;
@@ -600,11 +654,7 @@ class Reader {
   }
 
   descriptorBody(start: number): EncodedDescriptor {
-    const present = this.u8();
-    const flags = this.u8();
-    if (present & ~63 || flags & ~(D_WRITABLE | D_ENUMERABLE | D_CONFIGURABLE) || flags & ~present) {
-      this.fail(`descriptor bits ${present}/${flags} are not ones protocol.ts defines`, start);
-    }
+    const [present, flags] = this.descriptorBits(start);
     const d: { v?: Encoded; g?: Encoded; s?: Encoded; w?: boolean; e?: boolean; c?: boolean } = {};
     if (present & D_VALUE) d.v = this.value();
     if (present & D_GET) d.g = this.value();
@@ -616,8 +666,7 @@ class Reader {
   }
 
   args(): Encoded[] {
-    const n = this.u32();
-    if (n > this.bytes.length - this.at) this.fail(`${n} arguments run past the end`, this.at - 4);
+    const n = this.count(ARGS_PAST_END);
     const list = new Array<Encoded>(n);
     for (let i = 0; i < n; i++) list[i] = this.value();
     return list;
@@ -654,14 +703,12 @@ export function decodeMessage(bytes: Uint8Array): Message {
       break;
     case OPS.settle: {
       const id = r.u32();
-      const outcome = r.u8();
-      if (outcome > 1) r.fail(`a settlement's outcome is ${outcome}, not 0 (fulfilled) or 1 (rejected)`, r.at - 1);
+      const outcome = r.outcome();
       message = outcome === 0 ? { op: 'settle', id, ok: r.value() } : { op: 'settle', id, err: r.value() };
       break;
     }
     case OPS.release: {
-      const n = r.u32();
-      if (n > (bytes.length - r.at) / 8) r.fail(`${n} releases run past the end`, r.at - 4);
+      const n = r.count(RELEASES_PAST_END, 8);
       const ids = new Array<readonly [number, number]>(n);
       for (let i = 0; i < n; i++) ids[i] = [r.u32(), r.u32()];
       message = { op: 'release', ids };
@@ -676,7 +723,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
     default:
       return r.fail(`unknown op ${op}`, 0);
   }
-  if (r.at !== bytes.length) r.fail(`${bytes.length - r.at} bytes follow the end of the message`);
+  r.end();
   return message;
 }
 
@@ -692,6 +739,204 @@ export function decodeReply(bytes: Uint8Array): Reply {
   const message = decodeMessage(bytes);
   if ('op' in message) throw new ProtocolError('a request came where a reply was expected');
   return message;
+}
+
+/** What a message says of ids, as scanReferences reports it. */
+export interface ReferenceVisitor {
+  /** A SENDER or NAMED value: an object of the sender's, by the id it gave (and its name, for a restore). */
+  sender(id: number, name: string | undefined): void;
+  /** A PROMISE value: a promise of the sender's. */
+  promise(id: number): void;
+  /** A pair of a RELEASE request: the receiver's id, sent `count` times, dropped. */
+  release(id: number, count: number): void;
+  /** A SETTLE request: the sender's promise #id settled. */
+  settle(id: number): void;
+}
+
+const SENDER_EVENT = 0;
+const PROMISE_EVENT = 1;
+const RELEASE_EVENT = 2;
+const SETTLE_EVENT = 3;
+
+/** Steps over a message as Reader reads it, building nothing but the ids it names. */
+class Scanner extends Cursor {
+  /** [event, id, count] triples, and the names of SENDER events (undefined for SENDER, a string for NAMED). */
+  readonly events: number[] = [];
+  readonly names: (string | undefined)[] = [];
+
+  value(): void {
+    const start = this.at;
+    const tag = this.payload();
+    if (tag === TAGS.LIST || tag === TAGS.DESCRIPTOR) {
+      this.fail(`a ${tag === TAGS.LIST ? 'list' : 'descriptor'} where a value was expected`, start);
+    }
+  }
+
+  /** Steps over a value, a list or a descriptor; returns its tag. */
+  payload(): number {
+    const start = this.at;
+    const tag = this.u8();
+    switch (tag) {
+      case TAGS.UNDEFINED:
+      case TAGS.NULL:
+      case TAGS.FALSE:
+      case TAGS.TRUE:
+        break;
+      case TAGS.INT32:
+        this.i32();
+        break;
+      case TAGS.FLOAT64:
+      case TAGS.DATE:
+        this.need(8);
+        this.at += 8;
+        break;
+      case TAGS.STRING:
+      case TAGS.REGISTERED:
+      case TAGS.INTRINSIC:
+      case TAGS.WELL_KNOWN:
+      case TAGS.BUFFER:
+        this.skipString();
+        break;
+      case TAGS.BIGINT:
+        this.bigint(start);
+        break;
+      case TAGS.SYMBOL:
+        this.symbolIndex(start);
+        break;
+      case TAGS.SENDER:
+      case TAGS.NAMED: {
+        const id = this.u32();
+        this.kind();
+        this.events.push(SENDER_EVENT, id, 0);
+        this.names.push(tag === TAGS.NAMED ? this.string() : undefined);
+        break;
+      }
+      case TAGS.RECEIVER:
+        this.u32();
+        break;
+      case TAGS.PROMISE:
+        this.events.push(PROMISE_EVENT, this.u32(), 0);
+        break;
+      case TAGS.ERROR:
+        this.skipString();
+        this.skipString();
+        this.skipString();
+        if (this.causeFlag()) this.value();
+        break;
+      case TAGS.VIEW:
+        this.skipString();
+        this.skipString();
+        break;
+      case TAGS.LIST: {
+        const n = this.count(LIST_PAST_END);
+        for (let i = 0; i < n; i++) this.value();
+        break;
+      }
+      case TAGS.DESCRIPTOR:
+        this.descriptorBody(start);
+        break;
+      default:
+        this.fail(`unknown value tag ${tag}`, start);
+    }
+    return tag;
+  }
+
+  descriptor(): void {
+    const start = this.at;
+    const tag = this.u8();
+    if (tag !== TAGS.DESCRIPTOR) this.fail(`a descriptor was expected, not tag ${tag}`, start);
+    this.descriptorBody(start);
+  }
+
+  descriptorBody(start: number): void {
+    const [present] = this.descriptorBits(start);
+    if (present & D_VALUE) this.value();
+    if (present & D_GET) this.value();
+    if (present & D_SET) this.value();
+  }
+
+  args(): void {
+    const n = this.count(ARGS_PAST_END);
+    for (let i = 0; i < n; i++) this.value();
+  }
+}
+
+/**
+ * Reads the ids a message names without decoding it (the journal's tables follow every message
+ * this way). A message decodeMessage refuses is refused alike, with a ProtocolError, before the
+ * visitor hears of anything.
+ */
+export function scanReferences(bytes: Uint8Array, visitor: ReferenceVisitor): void {
+  const r = new Scanner(bytes);
+  const op = r.u8();
+  switch (op) {
+    case OPS.get:
+    case OPS.has:
+    case OPS.delete:
+    case OPS.describe:
+      r.value();
+      r.value();
+      break;
+    case OPS.set:
+      r.value();
+      r.value();
+      r.value();
+      break;
+    case OPS.keys:
+    case OPS.proto:
+      r.value();
+      break;
+    case OPS.define:
+      r.value();
+      r.value();
+      r.descriptor();
+      break;
+    case OPS.apply:
+      r.value();
+      r.value();
+      r.args();
+      break;
+    case OPS.construct:
+      r.value();
+      r.args();
+      break;
+    case OPS.settle:
+      r.events.push(SETTLE_EVENT, r.u32(), 0);
+      r.outcome();
+      r.value();
+      break;
+    case OPS.release: {
+      const n = r.count(RELEASES_PAST_END, 8);
+      for (let i = 0; i < n; i++) r.events.push(RELEASE_EVENT, r.u32(), r.u32());
+      break;
+    }
+    case OPS.ok:
+      r.payload();
+      break;
+    case OPS.err:
+      r.value();
+      break;
+    default:
+      r.fail(`unknown op ${op}`, 0);
+  }
+  r.end();
+  const { events, names } = r;
+  for (let i = 0, named = 0; i < events.length; i += 3) {
+    const id = events[i + 1]!;
+    switch (events[i]) {
+      case SENDER_EVENT:
+        visitor.sender(id, names[named++]);
+        break;
+      case PROMISE_EVENT:
+        visitor.promise(id);
+        break;
+      case RELEASE_EVENT:
+        visitor.release(id, events[i + 2]!);
+        break;
+      default:
+        visitor.settle(id);
+    }
+  }
 }
 
 /** A message as one line of readable text (for journals, divergences and the playground). */

@@ -10,6 +10,7 @@ import {
   type Message,
   OPS,
   ProtocolError,
+  scanReferences,
   TAGS,
 } from '@xsb/membrane';
 import fc from 'fast-check';
@@ -142,6 +143,53 @@ describe('the binary wire', () => {
     expect(() => encodeMessage({ op: 'get', t: { $: 'd', id: -1 }, k: 'a' })).toThrow(/an id must be a u32/);
     expect(() => encodeMessage({ ok: { $: 'y', w: 'dispose' } })).toThrow(/well-known symbol/);
     expect(() => encodeMessage({ ok: { $: 'q' } as unknown as Encoded })).toThrow(ProtocolError);
+  });
+
+  it('scans the ids a message names without decoding it, and refuses exactly what decoding refuses', () => {
+    const seen: string[] = [];
+    const visitor = {
+      sender: (id: number, name: string | undefined) => seen.push(`s${id}${name ? `:${name}` : ''}`),
+      promise: (id: number) => seen.push(`p${id}`),
+      release: (id: number, count: number) => seen.push(`r${id}x${count}`),
+      settle: (id: number) => seen.push(`settled ${id}`),
+    };
+    scanReferences(
+      encodeMessage({
+        op: 'apply',
+        t: { $: 'd', id: 1 },
+        self: { $: 's', id: 2, k: 'o', n: 'config' },
+        args: [{ $: 'p', id: 3 }, { $: 'e', n: 'E', m: '', s: '', c: { $: 's', id: 4, k: 'f' } }, { $: 'd', id: 5 }],
+      }),
+      visitor,
+    );
+    scanReferences(encodeMessage({ ok: { g: { $: 's', id: 6, k: 'f' }, s: { $: 's', id: 7, k: 'f' } } }), visitor);
+    scanReferences(encodeMessage({ ok: [{ $: 'y', w: 'iterator' }, 'k'] }), visitor);
+    scanReferences(encodeMessage({ op: 'release', ids: [[8, 2]] }), visitor);
+    scanReferences(encodeMessage({ op: 'settle', id: 9, err: { $: 's', id: 10, k: 'a' } }), visitor);
+    expect(seen).toEqual(['s2:config', 'p3', 's4', 's6', 's7', 'r8x2', 'settled 9', 's10']);
+    // every cut and every extra byte of every message: both refuse, or neither does
+    const never = { sender() {}, promise() {}, release() {}, settle() {} };
+    const outcome = (run: () => unknown) => {
+      try {
+        run();
+        return 'ok';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    for (const message of MESSAGES) {
+      const bytes = encodeMessage(message);
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        const part = bytes.subarray(0, cut);
+        expect(outcome(() => scanReferences(part, never)), `${describeMessage(bytes)} cut at ${cut}`).toBe(
+          outcome(() => decodeMessage(part)),
+        );
+      }
+    }
+    const bad = [[OPS.ok, 22], [OPS.get, TAGS.LIST, 0, 0, 0, 0, TAGS.NULL], [OPS.ok, TAGS.BIGINT, 1, 0, 0, 0, 0x78], [13]];
+    for (const bytes of bad.map((b) => new Uint8Array(b))) {
+      expect(outcome(() => scanReferences(bytes, never))).toBe(outcome(() => decodeMessage(bytes)));
+    }
   });
 
   it('round-trips any values: 2,000 random messages', () => {

@@ -17,5 +17,13 @@ export {
 } from './errors.js';
 export { ECMASCRIPT_GLOBALS } from './globals.js';
 export { Handle } from './handle.js';
-export { type GuestValue, Machine, type MachineOptions, type MessageHandler, type MeterOptions } from './machine.js';
+export {
+  type FrameHandler,
+  type GuestValue,
+  Machine,
+  type MachineOptions,
+  type MessageHandler,
+  type MeterOptions,
+  type ScratchRegion,
+} from './machine.js';
 export type { GuestPrimitive, HandleKind } from './wire.js';

@@ -28,6 +28,7 @@ export class Instance {
   #buffer: ArrayBuffer | SharedArrayBuffer | undefined;
   #bytes = new Uint8Array(0);
   #view = new DataView(new ArrayBuffer(0));
+  #scratchBytes = new Uint8Array(0);
   #depth = 0;
   /** The machine of the innermost call in progress; 0 (a null pointer) when idle. */
   #current = 0 as MachinePointer;
@@ -75,12 +76,19 @@ export class Instance {
     return this.#view;
   }
 
+  /** The scratch region's bytes (scratchSize of them), renewed with the memory as bytes is. */
+  get scratchBytes(): Uint8Array {
+    this.#refresh();
+    return this.#scratchBytes;
+  }
+
   #refresh(): void {
     const buffer = this.exports.memory.buffer;
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
       this.#bytes = new Uint8Array(buffer);
       this.#view = new DataView(buffer);
+      this.#scratchBytes = this.#bytes.subarray(this.scratch, this.scratch + this.scratchSize);
     }
   }
 

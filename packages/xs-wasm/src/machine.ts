@@ -37,6 +37,20 @@ export type GuestValue = GuestPrimitive | Handle;
 
 /** Answers a frame of the guest's end of the channel (see Machine.connect) with the host end's frame. */
 export type MessageHandler = (message: Uint8Array) => Uint8Array;
+/**
+ * Answers the frame of `length` bytes the guest's end wrote at the start of the scratch region
+ * (Machine.scratch) with a frame written there; returns its length. No copies: a channel's
+ * receiveInRegion.
+ */
+export type FrameHandler = (length: number) => number;
+
+/** The scratch region, as @xsb/channel's Region: frames written and read in place. */
+export interface ScratchRegion {
+  /** The region's bytes; ask again after anything may have grown the memory. */
+  bytes(): Uint8Array;
+  /** Hands the guest's end the frame of `length` bytes written at the region's start; returns the length of its answer, there. */
+  exchange(length: number): number;
+}
 
 export interface MeterOptions {
   /** Meter units the guest may use per call from the host (nested calls count towards it). */
@@ -71,6 +85,7 @@ const deathReasons: Record<number, DeathReason> = {
 /** The machine's side of the import calls, kept off the public class. */
 class Host {
   onMessage: MessageHandler | undefined;
+  onFrame: FrameHandler | undefined;
   constructor(
     private readonly instance: Instance,
     readonly options: MachineOptions,
@@ -81,6 +96,11 @@ class Host {
   message(length: number): number {
     const instance = this.instance;
     try {
+      if (this.onFrame) {
+        const answer = this.onFrame(length);
+        if (!(answer >= 0 && answer <= instance.scratchSize)) throw new MessageTooLargeError(answer, instance.scratchSize);
+        return answer;
+      }
       if (!this.onMessage) throw new XsbError('the host gave this machine no onMessage handler');
       const message = instance.bytes.slice(instance.scratch, instance.scratch + length);
       const reply = this.onMessage(message);
@@ -122,6 +142,7 @@ export class Machine implements Disposable, HandleOwner {
   readonly #id: number;
   readonly #host: Host;
   #meterLimit = 0;
+  #scratch: ScratchRegion | undefined;
 
   /** @internal use Engine.createMachine or Engine.restoreMachine */
   constructor(instance: Instance, pointer: MachinePointer, options: MachineOptions) {
@@ -178,6 +199,26 @@ export class Machine implements Disposable, HandleOwner {
   /** Replaces the handler of the guest's messages (after a restore, say). */
   set onMessage(handler: MessageHandler | undefined) {
     this.#host.onMessage = handler;
+  }
+
+  /** Answers the guest's frames in place, in the scratch region; takes precedence over onMessage. */
+  set onFrame(handler: FrameHandler | undefined) {
+    this.#host.onFrame = handler;
+  }
+
+  /** The scratch region, for a channel that writes its frames in place instead of deliver() copying them. */
+  get scratch(): ScratchRegion {
+    const instance = this.#instance;
+    return (this.#scratch ??= {
+      bytes: () => instance.scratchBytes,
+      exchange: (length: number) => {
+        const pointer = this.#live();
+        if (!(length >= 0 && length <= instance.scratchSize)) throw new MessageTooLargeError(length, instance.scratchSize);
+        const answer = instance.enter(pointer, () => instance.exports.xsb_deliver(pointer, length));
+        if (answer < 0) this.#check(answer);
+        return answer;
+      },
+    });
   }
 
   /** Runs source as a global script; returns its completion value. */
