@@ -45,6 +45,37 @@ export interface MembraneSideOptions {
    * bind the same id to its own object of that name (see adopt).
    */
   readonly nameOf?: (value: object) => string | undefined;
+  /**
+   * Lets an engine put traps of its own in place of the proxies' JavaScript ones (the guest's
+   * pump: c/xsb_wire.c answers `apply` and `get` in C). Called once, with the handler every proxy
+   * of this side uses; what it returns is used instead. Default: the handler as it is.
+   */
+  readonly nativeTraps?: (handler: ProxyHandler<object>, hooks: TrapHooks) => ProxyHandler<object>;
+}
+
+/**
+ * What an engine's traps (MembraneSideOptions.nativeTraps) need to send exactly the request the
+ * JavaScript trap would send, and to leave the tables as it would.
+ */
+export interface TrapHooks {
+  /** A proxy's target, to how the other side names it: {$:'d',id}, {$:'i',p} or {$:'w',n}. */
+  readonly targetRefs: WeakMap<object, Encoded>;
+  /** WeakMap.prototype.get, captured before guest code runs. */
+  readonly weakMapGet: WeakMap<object, Encoded>['get'];
+  /** The encoding of a value that is not a primitive (an object, a function, a symbol): it may give ids, and throw. */
+  readonly encode: (value: unknown, path: string) => Encoded;
+  /**
+   * The end of a call whose reply is not a primitive: `outcome` 0 is the OK of an apply, 1 the
+   * OK of a get (a slot method read becomes a forwarder), 2 an ERR, whose value this throws.
+   */
+  readonly finish: (value: Payload, outcome: 0 | 1 | 2) => unknown;
+  /** What a call does before it sends: throws once revoked, sends the settlements waiting. */
+  readonly prepare: () => void;
+  /**
+   * `open` is true while a request may go without `prepare`: the side is not revoked and no
+   * settlement waits. When it is false the engine's trap defers to the JavaScript one.
+   */
+  readonly gate: { readonly open: boolean };
 }
 
 /** What a side restored from a journal or snapshot takes over from the side before it. */
@@ -102,6 +133,9 @@ export interface FastPath {
   encodeResult(value: unknown): Encoded;
   encodeThrown(error: unknown): Encoded;
 }
+
+/** Captured as this module loads, before any guest code runs (see TrapHooks). */
+const weakMapGet = WeakMap.prototype.get;
 
 /** Paths of the first arguments, for error messages, made once: a call should not build strings it may never show. */
 const ARG_PATHS: readonly string[] = Array.from({ length: 8 }, (_, i) => `args[${i}]`);
@@ -163,6 +197,12 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   const pendingRejections: number[] = [];
   // settlements the other side refused (its meter spent): sent, in order, before the next call
   const pendingSettlements: Request[] = [];
+  // what an engine's traps read to know they may send at once (see TrapHooks.gate): kept exact
+  // wherever `revoked` or `pendingSettlements` change
+  const gate = { open: true };
+  const updateGate = (): void => {
+    gate.open = !revoked && pendingSettlements.length === 0;
+  };
   // The collector finalizes proxies by the thousand: their releases go in one message, sent
   // once the cleanup that reported them is over.
   let flushScheduled = false;
@@ -240,6 +280,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         encoded = encode(error, 'the settlement');
       }
       pendingSettlements.push(outcome === 'ok' ? { op: 'settle', id, ok: encoded } : { op: 'settle', id, err: encoded });
+      updateGate();
       flushSettlements();
     };
     promise.then(
@@ -504,11 +545,13 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     return forward;
   }
 
-  const handler: ProxyHandler<object> = {
+  /** A read's value as the reply gave it: a slot method of the other side's is read as its forwarder. */
+  const readValue = (value: Encoded): unknown =>
+    value !== null && typeof value === 'object' && value.$ === 'i' && isSlotMethod(value.p) ? forwarder(value.p) : decode(value);
+
+  const jsHandler: ProxyHandler<object> = {
     get(target, key) {
-      const value = replyValue(callRaw({ op: 'get', t: targetRef(target), k: encodeKey(key) }));
-      if (value !== null && typeof value === 'object' && value.$ === 'i' && isSlotMethod(value.p)) return forwarder(value.p);
-      return decode(value);
+      return readValue(replyValue(callRaw({ op: 'get', t: targetRef(target), k: encodeKey(key) })));
     },
     set(target, key, value) {
       return call({ op: 'set', t: targetRef(target), k: encodeKey(key), v: encode(value, 'the value set') }) as boolean;
@@ -561,6 +604,23 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       return call({ op: 'construct', t: targetRef(target), args: encodeArgs(args) }) as object;
     },
   };
+
+  const handler: ProxyHandler<object> = options.nativeTraps
+    ? options.nativeTraps(jsHandler, {
+        targetRefs,
+        weakMapGet,
+        encode,
+        finish(value, outcome) {
+          if (outcome === 2) throw decode(value as Encoded);
+          return outcome === 1 ? readValue(replyValue(value)) : decode(replyValue(value));
+        },
+        prepare() {
+          checkLive();
+          if (pendingSettlements.length > 0) flushSettlements();
+        },
+        gate,
+      })
+    : jsHandler;
 
   function encodeDescriptor(descriptor: PropertyDescriptor): EncodedDescriptor {
     const out: { v?: Encoded; g?: Encoded; s?: Encoded; w?: boolean; e?: boolean; c?: boolean } = {};
@@ -718,10 +778,12 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       while (!revoked && pendingSettlements.length > 0) {
         send(pendingSettlements[0]!);
         pendingSettlements.shift();
+        updateGate();
       }
     } catch {
       // kept for the next call (or lost with the other side, if it is gone)
     }
+    updateGate();
   }
 
   function flushReleases(): void {
@@ -749,6 +811,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     wellKnown: (wellKnownName: string) => makeProxy('o', { $: 'w', n: wellKnownName }),
     revoke: () => {
       revoked = true;
+      updateGate();
       exported.clear();
       for (const pending of remotePromises.values())
         pending.reject(new RevokedError('the membrane was revoked before this promise settled'));

@@ -3,7 +3,7 @@
 import { fullAuthority } from './guard.js';
 import { collectIntrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
-import { type FastPath, type MembraneStats, makeMembraneSide } from './side.js';
+import { type FastPath, type MembraneStats, makeMembraneSide, type TrapHooks } from './side.js';
 
 /** What the pump gives the guest's side besides send (see @xsb/xs-wasm's Machine.connect). */
 interface Pump {
@@ -17,6 +17,11 @@ interface Pump {
     encodeResult: FastPath['encodeResult'],
     encodeThrown: FastPath['encodeThrown'],
   ): void;
+  /**
+   * A handler whose `apply` and `get` are the engine's (c/xsb_wire.c), the other traps the
+   * handler's: see MembraneSideOptions.nativeTraps.
+   */
+  makeTraps?(handler: ProxyHandler<object>, hooks: TrapHooks): ProxyHandler<object>;
   setModuleHook(hook: (op: 'resolve' | 'load', specifier: string, referrer?: string) => string): void;
   importNow(specifier: string): unknown;
   /** Runs a script in the global scope, where its let, const and class stay for later scripts. */
@@ -127,6 +132,7 @@ export function connectWet(send: (request: Request) => Reply, pump: Pump): (requ
     guard: fullAuthority,
     send,
     wellKnown: { controlChannel, globalThis: global },
+    ...(pump.makeTraps ? { nativeTraps: (handler, hooks) => pump.makeTraps!(handler, hooks) } : {}),
   });
   const fast = side.fastPath();
   pump.setFastPath(fast.exported, mapGet, fast.encodeResult, fast.encodeThrown);

@@ -143,13 +143,20 @@ static void wire_close_all(xsbMachine* m);
 
 /* Host functions a snapshot may refer to, in a fixed order: append only. */
 static void xsb_set_fast_path_callback(txMachine* the);
-static txCallback gCallbacks[] = { xsb_send, xsb_set_module_hook, xsb_import_now, xsb_evaluate_script, xsb_set_fast_path_callback };
+static void xsb_make_traps(txMachine* the);
+static void xsb_trap_apply(txMachine* the);
+static void xsb_trap_get(txMachine* the);
+static txCallback gCallbacks[] = { xsb_send, xsb_set_module_hook, xsb_import_now, xsb_evaluate_script, xsb_set_fast_path_callback,
+	xsb_make_traps, xsb_trap_apply, xsb_trap_get };
 
 /* The root array's slots. */
 enum {
 	XSB_ROOT_RECEIVER, XSB_ROOT_HANDLES, XSB_ROOT_FREE_IDS, XSB_ROOT_MODULE_HOOK,
 	/* codec.setFastPath's arguments, in its order (xsb_wire.c) */
 	XSB_ROOT_FAST_TABLE, XSB_ROOT_FAST_GET, XSB_ROOT_FAST_RESULT, XSB_ROOT_FAST_THROWN,
+	/* codec.makeTraps's: the JavaScript traps and the side's hooks (xsb_wire.c) */
+	XSB_ROOT_TRAP_APPLY, XSB_ROOT_TRAP_GET, XSB_ROOT_TRAP_REFS, XSB_ROOT_TRAP_WEAK_GET, XSB_ROOT_TRAP_ENCODE,
+	XSB_ROOT_TRAP_FINISH, XSB_ROOT_TRAP_PREPARE, XSB_ROOT_TRAP_GATE,
 	XSB_ROOT_LENGTH
 };
 
@@ -962,65 +969,83 @@ static void xsb_push_reply(txMachine* the, xsbMachine* m, const uint8_t* bytes, 
 	wire_push_message(the, m, &r);
 }
 
+/* Frames the message in request to the host and collects its whole reply; returns the reply's
+   bytes: in the scratch, or (a reply of several frames) in m->answer, which the caller frees
+   (xsb_bytes_free) before it runs any guest code. The request stays the caller's to close. */
+static const uint8_t* xsb_transmit(txMachine* the, xsbMachine* m, xsbOut* request, uint32_t* replyLength)
+{
+	uint32_t length = request->size, count, sequence;
+	uint32_t answered = 0;
+	xsbHeader header;
+	count = (length + XSB_MAX_PAYLOAD - 1) / XSB_MAX_PAYLOAD;
+	xsb_protect_result(the, m);
+	for (sequence = 0; sequence < count; sequence++) {
+		uint32_t start = sequence * XSB_MAX_PAYLOAD;
+		uint32_t size = (length - start > XSB_MAX_PAYLOAD) ? XSB_MAX_PAYLOAD : length - start;
+		int last = sequence == count - 1;
+		c_memcpy(gScratch + XSB_HEADER_SIZE, request->data + start, size);
+		xsb_write_header(XSB_FRAME_MESSAGE, last ? 0 : XSB_FLAG_CONTINUES, sequence, size);
+		answered = xsb_exchange(the, m, XSB_HEADER_SIZE + size, last ? XSB_FRAME_REPLY : XSB_FRAME_ACK, last ? 0 : sequence);
+	}
+	header = xsb_read_header(the, answered, "transport()");
+	if (!(header.flags & XSB_FLAG_CONTINUES)) {
+		*replyLength = header.length;
+		return gScratch + XSB_HEADER_SIZE;
+	}
+	/* Only a host that delivers while answering a PULL can nest one collection in another: the
+	   guest's end refuses that rather than mix the two replies. */
+	if (m->answer.size)
+		xsbFrameError("transport(): a reply was being collected when another began; the host must not deliver while it answers a PULL");
+	mxTry(the) {
+		for (sequence = 1;; sequence++) {
+			xsb_bytes_append(the, m, &m->answer, gScratch + XSB_HEADER_SIZE, header.length, "a reply");
+			if (!(header.flags & XSB_FLAG_CONTINUES))
+				break;
+			answered = xsb_exchange(the, m, xsb_write_header(XSB_FRAME_PULL, 0, sequence, 0), XSB_FRAME_REPLY, sequence);
+			header = xsb_read_header(the, answered, "transport()");
+		}
+	}
+	mxCatch(the) {
+		xsb_bytes_free(m, &m->answer);
+		fxJump(the);
+	}
+	*replyLength = m->answer.size;
+	return m->answer.data;
+}
+
 /* send(request): the host's reply, decoded. */
 static void xsb_send(txMachine* the)
 {
 	xsbMachine* m = the->xsb;
-	uint32_t length, count, sequence;
-	volatile uint32_t answered = 0;
-	xsbHeader header;
 	xsbOut* volatile request;
+	const uint8_t* bytes = NULL;
+	uint32_t length = 0;
 	xsVars(XSB_VARS);
 	if (xsToInteger(xsArgc) < 1)
 		mxTypeError("send expects a request ({op, ...}: see protocol.ts)");
 	request = wire_open(the, m);
 	mxTry(the) {
 		wire_write_request(the, m, request, &xsArg(0));
-		length = request->size;
-		count = (length + XSB_MAX_PAYLOAD - 1) / XSB_MAX_PAYLOAD;
-		xsb_protect_result(the, m);
-		for (sequence = 0; sequence < count; sequence++) {
-			uint32_t start = sequence * XSB_MAX_PAYLOAD;
-			uint32_t size = (length - start > XSB_MAX_PAYLOAD) ? XSB_MAX_PAYLOAD : length - start;
-			int last = sequence == count - 1;
-			c_memcpy(gScratch + XSB_HEADER_SIZE, request->data + start, size);
-			xsb_write_header(XSB_FRAME_MESSAGE, last ? 0 : XSB_FLAG_CONTINUES, sequence, size);
-			answered = xsb_exchange(the, m, XSB_HEADER_SIZE + size, last ? XSB_FRAME_REPLY : XSB_FRAME_ACK, last ? 0 : sequence);
-		}
+		bytes = xsb_transmit(the, m, request, &length);
 	}
 	mxCatch(the) {
 		wire_close(m, request);
 		fxJump(the);
 	}
 	wire_close(m, request);
-	header = xsb_read_header(the, answered, "transport()");
-	if (!(header.flags & XSB_FLAG_CONTINUES)) {
-		xsb_push_reply(the, m, gScratch + XSB_HEADER_SIZE, header.length);
-		mxPullSlot(mxResult);
-		return;
-	}
-	/* Only a host that delivers while answering a PULL can nest one collection in another: the
-	   guest's end refuses that rather than mix the two replies. */
-	if (m->answer.size)
-		xsbFrameError("transport(): a reply was being collected when another began; the host must not deliver while it answers a PULL");
 	{
 		mxTry(the) {
-			for (sequence = 1;; sequence++) {
-				xsb_bytes_append(the, m, &m->answer, gScratch + XSB_HEADER_SIZE, header.length, "a reply");
-				if (!(header.flags & XSB_FLAG_CONTINUES))
-					break;
-				answered = xsb_exchange(the, m, xsb_write_header(XSB_FRAME_PULL, 0, sequence, 0), XSB_FRAME_REPLY, sequence);
-				header = xsb_read_header(the, answered, "transport()");
-			}
-			xsb_push_reply(the, m, m->answer.data, m->answer.size);
+			xsb_push_reply(the, m, bytes, length);
 			mxPullSlot(mxResult);
 		}
 		mxCatch(the) {
-			xsb_bytes_free(m, &m->answer);
+			if (m->answer.data)
+				xsb_bytes_free(m, &m->answer);
 			fxJump(the);
 		}
 	}
-	xsb_bytes_free(m, &m->answer);
+	if (m->answer.data)
+		xsb_bytes_free(m, &m->answer);
 }
 
 static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
@@ -1038,6 +1063,8 @@ static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
 	xsDefine(xsVar(2), xsID("evaluateScript"), xsVar(3), xsDontEnum);
 	xsVar(3) = xsNewHostFunction(xsb_set_fast_path_callback, 4);
 	xsDefine(xsVar(2), xsID("setFastPath"), xsVar(3), xsDontEnum);
+	xsVar(3) = xsNewHostFunction(xsb_make_traps, 2);
+	xsDefine(xsVar(2), xsID("makeTraps"), xsVar(3), xsDontEnum);
 	xsVar(1) = xsNewHostFunction(xsb_send, 1);
 	xsVar(1) = xsCallFunction2(xsVar(0), xsUndefined, xsVar(1), xsVar(2));
 	if (!xsIsCallable(xsVar(1)))

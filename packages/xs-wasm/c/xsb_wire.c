@@ -11,6 +11,8 @@
  *     define semantics only (as JSON.parse does: no setter of the guest's runs).
  *   - wire_write_*(): encodes a structure the guest's JavaScript made, as encodeMessage does.
  *   - wire_fast(): GET and APPLY on exported objects answered without decoding (xsb_set_fast_path).
+ *   - xsb_trap_apply(), xsb_trap_get(): the other way, the guest's proxies' `apply` and `get`
+ *     traps, which write the request and read a primitive reply themselves (codec.makeTraps).
  */
 
 enum {
@@ -35,8 +37,8 @@ static const char* const gWireSymbols[] = { "asyncIterator", "hasInstance", "isC
 #define WIRE_SYMBOL_COUNT 13
 static const char* const gWireKinds[] = { "o", "f", "a" };
 
-static const char* const gWireNames[] = { "op", "t", "k", "v", "d", "self", "args", "id", "ok", "err", "ids", "$", "w", "r", "n", "p", "m", "s", "c", "g", "e", "value" };
-enum { W_op, W_t, W_k, W_v, W_d, W_self, W_args, W_id, W_ok, W_err, W_ids, W_dollar, W_w, W_r, W_n, W_p, W_m, W_s, W_c, W_g, W_e, W_value, W_COUNT };
+static const char* const gWireNames[] = { "op", "t", "k", "v", "d", "self", "args", "id", "ok", "err", "ids", "$", "w", "r", "n", "p", "m", "s", "c", "g", "e", "value", "open" };
+enum { W_op, W_t, W_k, W_v, W_d, W_self, W_args, W_id, W_ok, W_err, W_ids, W_dollar, W_w, W_r, W_n, W_p, W_m, W_s, W_c, W_g, W_e, W_value, W_open, W_COUNT };
 
 static txID* wire_ids(txMachine* the, xsbMachine* m)
 {
@@ -1345,4 +1347,268 @@ static void xsb_set_fast_path_callback(txMachine* the)
 	}
 	for (i = 0; i < 4; i++)
 		xsSetIndex(*root, XSB_ROOT_FAST_TABLE + i, on ? xsArg(i) : xsUndefined);
+}
+
+/* ---------------------------------------------------------------- the guest's traps */
+
+/* The guest's calls and reads of the host's objects, the other way from the fast path: `apply`
+   and `get` of the wet side's proxy handler (codec.makeTraps; TrapHooks in side.ts) write the
+   request here, send it as send() does and return a primitive reply themselves. What they cannot
+   do alike goes to the side's JavaScript: a value that is not a primitive is encoded by its encode
+   (ids are given in the same order as the JavaScript trap gives them), a reply that is not a
+   primitive is finished by its finish, and while its gate is closed (revoked, or settlements wait
+   to be sent first) the JavaScript trap runs instead. The bytes sent are the JavaScript trap's. */
+
+static const uint8_t* xsb_transmit(txMachine* the, xsbMachine* m, xsbOut* request, uint32_t* replyLength);
+
+/* Pushes root[index]. */
+static txSlot* wire_root_item(txMachine* the, xsbMachine* m, int index)
+{
+	mxPushSlot(xsb_root(m));
+	mxGetIndex(index);
+	return the->stack;
+}
+
+/* Whether a trap may send at once: the switch (xsb_set_fast_path) is on and the gate is open. */
+static int wire_trap_open(txMachine* the, xsbMachine* m)
+{
+	txSlot* gate;
+	int open = 0;
+	if (!gWireFastPath)
+		return 0;
+	gate = wire_root_item(the, m, XSB_ROOT_TRAP_GATE);
+	if (mxIsReference(gate)) {
+		mxPushUndefined();
+		if (mxBehaviorGetOwnProperty(the, gate->value.reference, wire_ids(the, m)[W_open], 0, the->stack))
+			open = the->stack->kind == XS_BOOLEAN_KIND && the->stack->value.boolean;
+		mxPop();
+	}
+	mxPop();
+	return open;
+}
+
+/* The JavaScript trap root[index], with this trap's this and arguments. */
+static void wire_trap_js(txMachine* the, xsbMachine* m, int index)
+{
+	txInteger argc = mxArgc, i;
+	mxPushSlot(mxThis);
+	wire_root_item(the, m, index);
+	mxCall();
+	for (i = 0; i < 3; i++) {
+		if (i < argc)
+			mxPushSlot(mxArgv(i));
+		else
+			mxPushUndefined();
+	}
+	mxRunCount(3);
+	mxPullSlot(mxResult);
+}
+
+/* Pushes how the other side names the proxy's target: undefined if it is not one of the side's. */
+static txSlot* wire_trap_ref(txMachine* the, xsbMachine* m, txSlot* target)
+{
+	/* weakMapGet.call(targetRefs, target), both as the side gave them */
+	wire_root_item(the, m, XSB_ROOT_TRAP_REFS);
+	wire_root_item(the, m, XSB_ROOT_TRAP_WEAK_GET);
+	mxCall();
+	mxPushSlot(target);
+	mxRunCount(1);
+	return the->stack;
+}
+
+/* hooks.prepare(): what callRaw does before it sends (throws once revoked, flushes settlements). */
+static void wire_trap_prepare(txMachine* the, xsbMachine* m)
+{
+	mxPushUndefined();
+	wire_root_item(the, m, XSB_ROOT_TRAP_PREPARE);
+	mxCall();
+	mxRunCount(0);
+	mxPop();
+}
+
+/* Writes an operand as encode(value, path) and then send() would: a primitive here, anything
+   else (an object, a function, a symbol) through the side's encode, which gives ids, may run
+   guest code (an error's getters, which may call the host: each request has its own buffer) and
+   may throw. */
+static void wire_trap_operand(txMachine* the, xsbMachine* m, xsbOut* out, txSlot* value, const char* path, int depth)
+{
+	if (wire_write_primitive(the, out, value))
+		return;
+	mxPushUndefined();
+	wire_root_item(the, m, XSB_ROOT_TRAP_ENCODE);
+	mxCall();
+	mxPushSlot(value);
+	mxPushStringC((txString)path);
+	mxRunCount(2);
+	wire_write_value(the, m, out, the->stack, depth);
+	mxPop();
+}
+
+/* Sends the request written in out, closes it, and sets the trap's result from the reply: a
+   primitive OK here, anything else through hooks.finish(value, outcome). */
+static void wire_trap_send(txMachine* the, xsbMachine* m, xsbOut* volatile out, int get)
+{
+	const uint8_t* volatile bytes = NULL;
+	uint32_t length = 0;
+	volatile txInteger outcome = -1;
+	mxTry(the) {
+		/* as callRaw: a nested call while encoding may have closed the gate */
+		if (!wire_trap_open(the, m))
+			wire_trap_prepare(the, m);
+		bytes = xsb_transmit(the, m, out, &length);
+	}
+	mxCatch(the) {
+		wire_close(m, out);
+		fxJump(the);
+	}
+	wire_close(m, out);
+	{
+		mxTry(the) {
+			xsbReader r;
+			r.bytes = bytes;
+			r.length = length;
+			if (!wire_check(&r, WIRE_WANT_REPLY)) {
+				mxPushUndefined();
+				xsb_throw_named(the, the->stack, "ProtocolError", "the host's reply: %s", r.problem);
+			}
+			r.at = 1;
+			if (bytes[0] != WIRE_OK || bytes[1] > T_BIGINT)
+				outcome = bytes[0] == WIRE_ERR ? 2 : get;
+			wire_push_value(the, wire_ids(the, m), &r);
+			mxPullSlot(mxResult);
+		}
+		mxCatch(the) {
+			if (m->answer.data)
+				xsb_bytes_free(m, &m->answer);
+			fxJump(the);
+		}
+	}
+	if (m->answer.data)
+		xsb_bytes_free(m, &m->answer);
+	if (outcome >= 0) {
+		mxPushUndefined();
+		wire_root_item(the, m, XSB_ROOT_TRAP_FINISH);
+		mxCall();
+		mxPushSlot(mxResult);
+		mxPushInteger(outcome);
+		mxRunCount(2);
+		mxPullSlot(mxResult);
+	}
+}
+
+/* handler.apply(target, self, args) */
+static void xsb_trap_apply(txMachine* the)
+{
+	xsbMachine* m = the->xsb;
+	xsbOut* volatile out;
+	txSlot* ref;
+	if (mxArgc < 3 || !wire_trap_open(the, m)) {
+		wire_trap_js(the, m, XSB_ROOT_TRAP_APPLY);
+		return;
+	}
+	ref = wire_trap_ref(the, m, mxArgv(0));
+	if (!mxIsReference(ref)) {
+		mxPop();
+		wire_trap_js(the, m, XSB_ROOT_TRAP_APPLY);
+		return;
+	}
+	out = wire_open(the, m);
+	mxTry(the) {
+		txSlot* args = mxArgv(2);
+		uint32_t count, i;
+		char path[24];
+		wire_byte(the, out, WIRE_APPLY);
+		wire_write_value(the, m, out, ref, 0);
+		wire_trap_operand(the, m, out, mxArgv(1), "this", 0);
+		/* as encodeArgs reads them, and wire_write_items writes them */
+		if (!mxIsReference(args))
+			mxTypeError("cannot encode args: it must be an array");
+		count = wire_to_u32(the, wire_get(the, args, mxID(_length)), "args");
+		mxPop();
+		wire_word(the, out, count);
+		for (i = 0; i < count; i++) {
+			mxPushSlot(args);
+			mxGetIndex(i);
+			snprintf(path, sizeof(path), "args[%u]", i);
+			wire_trap_operand(the, m, out, the->stack, path, 1);
+			mxPop();
+		}
+	}
+	mxCatch(the) {
+		wire_close(m, out);
+		fxJump(the);
+	}
+	mxPop(); /* ref */
+	wire_trap_send(the, m, out, 0);
+}
+
+/* handler.get(target, key, receiver): a string key; a symbol goes to the JavaScript trap */
+static void xsb_trap_get(txMachine* the)
+{
+	xsbMachine* m = the->xsb;
+	xsbOut* volatile out;
+	txSlot* ref;
+	if (mxArgc < 2 || (mxArgv(1)->kind != XS_STRING_KIND && mxArgv(1)->kind != XS_STRING_X_KIND) || !wire_trap_open(the, m)) {
+		wire_trap_js(the, m, XSB_ROOT_TRAP_GET);
+		return;
+	}
+	ref = wire_trap_ref(the, m, mxArgv(0));
+	if (!mxIsReference(ref)) {
+		mxPop();
+		wire_trap_js(the, m, XSB_ROOT_TRAP_GET);
+		return;
+	}
+	out = wire_open(the, m);
+	mxTry(the) {
+		wire_byte(the, out, WIRE_GET);
+		wire_write_value(the, m, out, ref, 0);
+		wire_write_primitive(the, out, mxArgv(1));
+	}
+	mxCatch(the) {
+		wire_close(m, out);
+		fxJump(the);
+	}
+	mxPop(); /* ref */
+	wire_trap_send(the, m, out, 1);
+}
+
+/* codec.makeTraps(handler, hooks): a handler with handler's traps but apply and get, which are the
+   ones above; they keep handler's apply and get, and the hooks (TrapHooks in side.ts), in the
+   machine's root, so a machine has one such handler at a time (its wet side's). */
+static void xsb_make_traps(txMachine* the)
+{
+	static const char* const traps[] = { "get", "set", "has", "deleteProperty", "ownKeys", "getOwnPropertyDescriptor",
+		"defineProperty", "getPrototypeOf", "setPrototypeOf", "isExtensible", "preventExtensions", "apply", "construct" };
+	/* in the order of XSB_ROOT_TRAP_REFS and after */
+	static const char* const hooks[] = { "targetRefs", "weakMapGet", "encode", "finish", "prepare", "gate" };
+	txSlot* root = xsb_root(the->xsb);
+	int i;
+	xsVars(2);
+	if (xsToInteger(xsArgc) < 2 || !mxIsReference(&xsArg(0)) || !mxIsReference(&xsArg(1)))
+		mxTypeError("makeTraps expects (handler, hooks)");
+	for (i = 0; i < 6; i++) {
+		xsVar(1) = xsGet(xsArg(1), xsID(hooks[i]));
+		if ((i == 0 || i == 5) ? !mxIsReference(&xsVar(1)) : !xsIsCallable(xsVar(1)))
+			mxTypeError("makeTraps: hooks.%s is not what TrapHooks says", hooks[i]);
+		xsSetIndex(*root, XSB_ROOT_TRAP_REFS + i, xsVar(1));
+	}
+	xsVar(0) = xsNewObject();
+	for (i = 0; i < 13; i++) {
+		xsVar(1) = xsGet(xsArg(0), xsID(traps[i]));
+		if (!mxIsUndefined(&xsVar(1)))
+			xsSet(xsVar(0), xsID(traps[i]), xsVar(1));
+	}
+	xsVar(1) = xsGet(xsArg(0), xsID("apply"));
+	if (!xsIsCallable(xsVar(1)))
+		mxTypeError("makeTraps: the handler has no apply");
+	xsSetIndex(*root, XSB_ROOT_TRAP_APPLY, xsVar(1));
+	xsVar(1) = xsGet(xsArg(0), xsID("get"));
+	if (!xsIsCallable(xsVar(1)))
+		mxTypeError("makeTraps: the handler has no get");
+	xsSetIndex(*root, XSB_ROOT_TRAP_GET, xsVar(1));
+	xsVar(1) = xsNewHostFunction(xsb_trap_apply, 3);
+	xsSet(xsVar(0), xsID("apply"), xsVar(1));
+	xsVar(1) = xsNewHostFunction(xsb_trap_get, 3);
+	xsSet(xsVar(0), xsID("get"), xsVar(1));
+	xsResult = xsVar(0);
 }

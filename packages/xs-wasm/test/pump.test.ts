@@ -481,7 +481,7 @@ describe('the message pump', () => {
 });
 
 describe('connect', () => {
-  it('gives the factory send and a codec of setModuleHook, importNow, evaluateScript and setFastPath, and keeps neither global', () => {
+  it('gives the factory send and a codec of setModuleHook, importNow, evaluateScript, setFastPath and makeTraps, and keeps neither global', () => {
     const m = xs.createMachine();
     m.evaluate('var given;');
     m.connect(
@@ -489,7 +489,7 @@ describe('connect', () => {
         '(send, codec) => { given = [typeof send, ...Object.getOwnPropertyNames(codec).sort()].join(); return (t) => t }',
       ) as Handle,
     );
-    expect(m.evaluate('given')).toBe('function,evaluateScript,importNow,setFastPath,setModuleHook');
+    expect(m.evaluate('given')).toBe('function,evaluateScript,importNow,makeTraps,setFastPath,setModuleHook');
     expect(m.evaluate('typeof globalThis.codec + typeof globalThis.send')).toBe('undefinedundefined');
     m.dispose();
   });
