@@ -1,5 +1,5 @@
 import { DisposedError } from './errors.js';
-import type { HandleKind } from './wire.js';
+import type { HandleKind } from './scratch.js';
 
 /** What a handle needs of its machine. */
 export interface HandleOwner {

@@ -26,4 +26,4 @@ export {
   type MeterOptions,
   type ScratchRegion,
 } from './machine.js';
-export type { GuestPrimitive, HandleKind } from './wire.js';
+export type { GuestPrimitive, HandleKind } from './scratch.js';

@@ -30,7 +30,7 @@ import {
 } from './ffi.js';
 import { Handle, type HandleOwner } from './handle.js';
 import type { Instance } from './instance.js';
-import { type GuestPrimitive, type ReadValue, ScratchReader, ScratchWriter } from './wire.js';
+import { type GuestPrimitive, type ReadValue, ScratchReader, ScratchWriter } from './scratch.js';
 
 /** A value as the host sees it: primitives by value, everything else by handle. */
 export type GuestValue = GuestPrimitive | Handle;

@@ -1,4 +1,4 @@
-// Values in the scratch region, as c/xsb.c writes and reads them: a tag byte, then the payload.
+// Values in the scratch region as machine.call and evaluate pass them, in c/xsb.c's tags: a tag byte, then the payload. (The membrane's messages are another format, @xsb/membrane's protocol.ts.)
 import { decodeCesu8, encodeCesu8 } from './cesu8.js';
 import { MessageTooLargeError } from './errors.js';
 import {
