@@ -46,6 +46,7 @@ export { type JournalSink, MemorySink } from './sink.js';
 export {
   decodeSnapshot,
   encodeSnapshot,
+  type MeterSettings,
   type MeterState,
   SNAPSHOT_FORMAT_VERSION,
   SNAPSHOT_MAGIC,

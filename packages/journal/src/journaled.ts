@@ -23,6 +23,7 @@ import {
   MESSAGE_KINDS,
   textEntry,
 } from './entries.js';
+import { EntryLog } from './entry-log.js';
 import {
   EngineMismatchError,
   JournalDivergenceError,
@@ -42,8 +43,7 @@ import {
   readJournal,
 } from './format.js';
 import { type JournalSink, MemorySink } from './sink.js';
-import { decodeSnapshot, encodeSnapshot, type MeterState } from './snapshot.js';
-import { EntryLog } from './entry-log.js';
+import { decodeSnapshot, encodeSnapshot, type MeterSettings, type MeterState } from './snapshot.js';
 import { Tables } from './tables.js';
 
 export interface JournaledOptions {
@@ -95,7 +95,7 @@ export interface Journaled extends Disposable {
    * with MeterExhaustedError before the guest runs. A replay runs with the same. From inside a
    * call into the guest, refused with ReentrantCallError.
    */
-  setMeter(meter: { readonly limit?: number; readonly budget?: number | null }): void;
+  setMeter(meter: MeterSettings): void;
   /** The meter's settings and the units used so far (by every call, replayed ones included). */
   readonly meter: MeterState;
   /**
@@ -357,7 +357,7 @@ class Recorder {
     return { limit, budget, used: usedBefore + this.#machine!.meterTotal };
   }
 
-  setMeter(meter: { readonly limit?: number; readonly budget?: number | null }): void {
+  setMeter(meter: MeterSettings): void {
     this.#idle('setMeter');
     const limit = meter.limit ?? this.#meter.limit;
     const budget = meter.budget === undefined ? this.#meter.budget : meter.budget;
@@ -613,7 +613,7 @@ class Recorder {
           heap,
         });
       },
-      setMeter: (meter: { readonly limit?: number; readonly budget?: number | null }) => recorder.setMeter(meter),
+      setMeter: (meter: MeterSettings) => recorder.setMeter(meter),
       get meter() {
         return recorder.meterState();
       },

@@ -38,6 +38,14 @@ export interface SnapshotMeta {
 }
 
 /** A journaled machine's meter (see Journaled.setMeter). */
+/** How a guest's meter is set (Journaled.setMeter): what is left out stays as it was. */
+export interface MeterSettings {
+  /** Units per call from the host; 0 for no limit. */
+  readonly limit?: number;
+  /** Units for every call from here on, all told; null for no budget. */
+  readonly budget?: number | null;
+}
+
 export interface MeterState {
   /** Units per call from the host; 0 for no limit. */
   readonly limit: number;

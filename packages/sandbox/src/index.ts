@@ -6,6 +6,8 @@ export {
   JournalFormatError,
   type JournalSink,
   MemorySink,
+  type MeterSettings,
+  ProtocolVersionError,
   type ReadJournal,
   ReentrantCallError,
   type RestoreReport,

@@ -1,3 +1,4 @@
+import type { MeterSettings } from '@xsb/journal';
 import { PluginDefinitionError } from './errors.js';
 
 /** What a plugin gets to extend the sandbox it is installed into. */
@@ -29,7 +30,7 @@ export interface PluginMeter {
    * with nothing left, calls are refused with MeterExhaustedError. Set during install, they take
    * effect when the sandbox is created (a restore takes them from the journal instead).
    */
-  set(meter: { readonly limit?: number; readonly budget?: number | null }): void;
+  set(meter: MeterSettings): void;
   /** Units used so far, by every call the sandbox ever made (restores included). */
   readonly used: number;
   /** The per-call limit (0 for none). */

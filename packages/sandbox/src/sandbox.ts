@@ -5,6 +5,7 @@ import {
   type Journaled,
   JournalFormatError,
   type JournalSink,
+  type MeterSettings,
   type RestoreReport,
   readJournalHeader,
   restoreJournaled,
@@ -96,7 +97,7 @@ const PLUGIN_ROOT = (name: string) => `plugin:${name}`;
 
 interface Installed {
   /** Meter settings plugins made during install, in order: applied when a sandbox is created. */
-  readonly meterSettings: readonly { readonly limit?: number; readonly budget?: number | null }[];
+  readonly meterSettings: readonly MeterSettings[];
   readonly names: readonly string[];
   readonly endowments: Readonly<Record<string, unknown>>;
   readonly scripts: readonly (readonly [name: string, source: string])[];
@@ -151,9 +152,9 @@ function install(uses: readonly PluginUse[], endowments: Readonly<Record<string,
   const apis: Record<string, unknown> = {};
   const names: string[] = [];
   let journaled: Journaled | undefined;
-  const meterSettings: { readonly limit?: number; readonly budget?: number | null }[] = [];
+  const meterSettings: MeterSettings[] = [];
   const meter: PluginMeter = Object.freeze({
-    set(settings: { readonly limit?: number; readonly budget?: number | null }) {
+    set(settings: MeterSettings) {
       if (journaled) journaled.setMeter(settings);
       else meterSettings.push(settings);
     },
