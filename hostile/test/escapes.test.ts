@@ -662,7 +662,8 @@ const compromised: readonly (readonly [string, string, number | string])[] = [
   [
     'Map.prototype.get',
     'const get = Map.prototype.get; Map.prototype.get = function (k) { return get.call(this, k) ?? { value: Function, count: 1 } }',
-    'ProtocolError',
+    // every Map lookup of its side finds that object: it names a value as an intrinsic whose path is no string, which the engine refuses to encode (a GuestError)
+    'GuestError',
   ],
   ['Map.prototype.set', 'Map.prototype.set = function () { return this }', 2],
   ['WeakMap.prototype.get', 'WeakMap.prototype.get = () => ({ $: "d", id: 1 })', 'TypeError'],
@@ -691,7 +692,8 @@ const compromised: readonly (readonly [string, string, number | string])[] = [
     'DataView.prototype.getUint32 = () => 0xffffffff; DataView.prototype.setUint32 = () => {}',
     2,
   ],
-  ['Object.is and Number.isSafeInteger', 'Object.is = () => true; Number.isSafeInteger = () => false', 'guest value'],
+  // numbers are written by the engine and the host's codec, not with the guest's Object.is
+  ['Object.is and Number.isSafeInteger', 'Object.is = () => true; Number.isSafeInteger = () => false', 2],
   [
     'Error.prototype.name and message getters',
     'Object.defineProperty(Error.prototype, "message", { get() { return Function(MARK)() } })',

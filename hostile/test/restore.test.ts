@@ -215,7 +215,7 @@ describe('a snapshot knows its journal', () => {
     const oldSnapshot = snapshot.slice();
     oldSnapshot[4] = 1;
     expect(() => restoreSandbox({ engine, journal: oldJournal })).toThrow(JournalFormatError);
-    expect(() => restoreSandbox({ engine, journal: oldJournal })).toThrow(/format version 1, but this reader knows version 2/);
+    expect(() => restoreSandbox({ engine, journal: oldJournal })).toThrow(/format version 1, but this reader knows version 3/);
     expect(() => restoreSandbox({ engine, journal, snapshot: oldSnapshot })).toThrow(SnapshotFormatError);
     expect(() => restoreSandbox({ engine, journal, snapshot: oldSnapshot })).toThrow(
       /format version 1, but this reader knows version 2/,

@@ -122,7 +122,9 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
         request = decodeRequest(bytes);
       } catch (error) {
         // the guest broke its own side: it gets the error, the host goes on
-        return encodeMessage({ err: { $: 'e', n: 'ProtocolError', m: (error as Error).message, s: '' } });
+        // (a RangeError if the message nests deeper than the host's stack)
+        const { name, message } = error as Error;
+        return encodeMessage({ err: { $: 'e', n: String(name), m: String(message), s: '' } });
       }
       return encodeMessage(side.receive(request));
     },

@@ -15,7 +15,7 @@ export {
   SnapshotFormatError,
   SnapshotMismatchError,
 } from '@xsb/journal';
-export { isWritable, RevokedError, writable } from '@xsb/membrane';
+export { isWritable, ProtocolError, RevokedError, writable } from '@xsb/membrane';
 export {
   DisposedError,
   type Engine,
