@@ -12,9 +12,9 @@ import {
   KIND_REPLY,
   LENGTH_OFFSET,
   makeChannel,
-  RESERVED_OFFSET,
   SEQUENCE_OFFSET,
 } from '@xsb/channel';
+import { decodeCesu8, encodeCesu8 } from '@xsb/xs-wasm';
 
 export { concat, type FrameFields, frame, TEXT_PERIOD, TEXT_PERIOD_BYTES, textPattern } from '../../../test-support/frames.js';
 
@@ -136,4 +136,87 @@ export function makePair(
       fromB = freshTraffic();
     },
   };
+}
+
+// The text envelope of the engine's tests (after @xsb/xs-wasm's test/wire.ts; @xsb/membrane's
+// src/protocol.ts specifies the bytes, and channel does not depend on it): a text message is APPLY
+// to the receiver's #0 (a local id) with no this and the text as the one argument; a reply is OK
+// with the text. Strings are a u32 length and CESU-8; integers are little-endian.
+
+const OP_APPLY = 9;
+const REPLY_OK = 64;
+const REPLY_ERR = 65;
+const TAG_UNDEFINED = 0;
+const TAG_STRING = 6;
+const TAG_LOCAL = 12;
+const TAG_ERROR = 16;
+
+/** Bytes of a text message before its text: APPLY, #0, undefined, 1 argument, a string's tag and length. */
+export const TEXT_MESSAGE_OVERHEAD = 1 + 5 + 1 + 4 + 5;
+/** Bytes of a text reply before its text: OK, a string's tag and length. */
+export const TEXT_REPLY_OVERHEAD = 1 + 5;
+
+const putU32 = (bytes: Uint8Array, at: number, n: number): void => {
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(at, n, true);
+};
+
+/** The text message carrying `text`. */
+export function textMessage(text: string): Uint8Array {
+  const body = encodeCesu8(text);
+  const bytes = new Uint8Array(TEXT_MESSAGE_OVERHEAD + body.length);
+  bytes.set([OP_APPLY, TAG_LOCAL, 0, 0, 0, 0, TAG_UNDEFINED, 1, 0, 0, 0, TAG_STRING]);
+  putU32(bytes, 12, body.length);
+  bytes.set(body, TEXT_MESSAGE_OVERHEAD);
+  return bytes;
+}
+
+/** The OK reply carrying `text`. */
+export function textReply(text: string): Uint8Array {
+  const body = encodeCesu8(text);
+  const bytes = new Uint8Array(TEXT_REPLY_OVERHEAD + body.length);
+  bytes.set([REPLY_OK, TAG_STRING]);
+  putU32(bytes, 2, body.length);
+  bytes.set(body, TEXT_REPLY_OVERHEAD);
+  return bytes;
+}
+
+/** Reads the envelope: the text after `prefix`, which must end exactly at the end of `bytes`. */
+function textAfter(bytes: Uint8Array, prefix: readonly number[], what: string): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = prefix.length + 1;
+  if (bytes.length < at + 4 || prefix.some((b, i) => bytes[i] !== b) || bytes[prefix.length] !== TAG_STRING) {
+    throw new Error(`not ${what}: ${Array.from(bytes.subarray(0, 16)).join(' ')}…`);
+  }
+  const length = view.getUint32(at, true);
+  if (at + 4 + length !== bytes.length) throw new Error(`${what}: a string of ${length} bytes in ${bytes.length}`);
+  return decodeCesu8(bytes.subarray(at + 4));
+}
+
+/** The text of a text message. */
+export const textOfMessage = (bytes: Uint8Array): string =>
+  textAfter(bytes, [OP_APPLY, TAG_LOCAL, 0, 0, 0, 0, TAG_UNDEFINED, 1, 0, 0, 0], 'a text message');
+
+/** The text of an OK reply; an ERR reply throws, naming the error it carries. */
+export function textOfReply(bytes: Uint8Array): string {
+  if (bytes[0] === REPLY_ERR) {
+    const error = errorOfReply(bytes);
+    throw new Error(`the guest answered ERR ${error.name}: ${error.message}`);
+  }
+  return textAfter(bytes, [REPLY_OK], 'a text reply');
+}
+
+/** The name and message of an ERR reply carrying an error (no cause). */
+export function errorOfReply(bytes: Uint8Array): { name: string; message: string; stack: string } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes[0] !== REPLY_ERR || bytes[1] !== TAG_ERROR)
+    throw new Error(`not an ERR reply carrying an error: ${bytes[0]} ${bytes[1]}`);
+  let at = 2;
+  const string = (): string => {
+    const length = view.getUint32(at, true);
+    at += 4 + length;
+    return decodeCesu8(bytes.subarray(at - length, at));
+  };
+  const [name, message, stack] = [string(), string(), string()];
+  if (bytes[at] !== 0 || at + 1 !== bytes.length) throw new Error('an ERR reply with a cause, or bytes left over');
+  return { name, message, stack };
 }
