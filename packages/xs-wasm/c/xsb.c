@@ -942,9 +942,11 @@ static uint32_t xsb_exchange(txMachine* the, xsbMachine* m, uint32_t length, uin
 	if (m->abortStatus)
 		fxAbort(the, m->abortStatus); /* a nested entry ran out of meter or memory: keep unwinding */
 	if (answer < 0) {
-		/* the host's handler failed; the scratch holds its message as a string value */
-		xsb_read_value(the, m, 0, xsbTemp(1));
-		mxUnknownError("host: %s", xsToString(*xsbTemp(1)));
+		/* the host's handler failed; the scratch holds its message as a string value. Read onto the
+		   stack, not into a var: the C traps exchange frames without the vars a body has */
+		mxPushUndefined();
+		xsb_read_value(the, m, 0, the->stack);
+		mxUnknownError("host: %s", xsToString(*the->stack));
 	}
 	if ((uint32_t)answer > XSB_SCRATCH_SIZE)
 		mxRangeError("host answer of %d bytes exceeds the scratch region", answer);

@@ -1502,6 +1502,8 @@ static void xsb_trap_apply(txMachine* the)
 	xsbMachine* m = the->xsb;
 	xsbOut* volatile out;
 	txSlot* ref;
+	/* the vars every body has: the framing's errors (xsbFrameError, xsbTooLarge) build in them */
+	xsVars(XSB_VARS);
 	if (mxArgc < 3 || !wire_trap_open(the, m)) {
 		wire_trap_js(the, m, XSB_ROOT_TRAP_APPLY);
 		return;
@@ -1548,6 +1550,8 @@ static void xsb_trap_get(txMachine* the)
 	xsbMachine* m = the->xsb;
 	xsbOut* volatile out;
 	txSlot* ref;
+	/* the vars every body has: the framing's errors (xsbFrameError, xsbTooLarge) build in them */
+	xsVars(XSB_VARS);
 	if (mxArgc < 2 || (mxArgv(1)->kind != XS_STRING_KIND && mxArgv(1)->kind != XS_STRING_X_KIND) || !wire_trap_open(the, m)) {
 		wire_trap_js(the, m, XSB_ROOT_TRAP_GET);
 		return;
