@@ -5,7 +5,11 @@
  * the guest computed, so the runner can check both builds agree.
  *
  * Usage: xsb-native --boot SRC --setup SRC --fib SRC --loop SRC --factory SRC --send SRC
- *                   --creates N --delivers N
+ *                   --creates N --delivers N --message HEX --reply HEX
+ *
+ * --message is the payload of each frame delivered (a request of the membrane's protocol, as
+ * @xsb/membrane's encodeMessage writes it), --reply the payload the host answers each of the
+ * guest's sends with, and the one the guest's receiver must answer each delivery with.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,26 +33,40 @@ extern int32_t xsb_deliver(xsbMachine* m, uint32_t length);
 #define MEMORY_LIMIT (256.0 * 1024 * 1024)
 #define STACK_SLOTS 32768
 #define STACK_BUDGET (64 * 1024)
-#define MESSAGE_SIZE 16
-#define REPLY_SIZE 8
+#define MAX_PAYLOAD 1024
 /* Frames of @xsb/channel: u32 payload length, u8 kind, u8 flags, u16 reserved, u32 sequence. */
 #define HEADER_SIZE 12
 enum { KIND_MESSAGE = 1, KIND_REPLY = 3 };
 
 enum { TAG_NUMBER = 4, TAG_STRING = 5 };
 
-static uint8_t gMessage[HEADER_SIZE + MESSAGE_SIZE];
-static uint8_t gReply[HEADER_SIZE + REPLY_SIZE];
+static uint8_t gMessage[HEADER_SIZE + MAX_PAYLOAD];
+static uint8_t gReply[HEADER_SIZE + MAX_PAYLOAD];
+static uint32_t gMessageSize, gReplySize; /* whole frames */
 static uint8_t gCopy[65536];
 
 /* ---------------------------------------------------------------- the glue's imports */
 
-static void frame(uint8_t* bytes, uint8_t kind, uint32_t size, uint8_t fill)
+/* A one-frame message of the channel whose payload is the bytes `hex` spells; returns its size. */
+static uint32_t frame(uint8_t* bytes, uint8_t kind, const char* hex)
 {
+	uint32_t size = (uint32_t)strlen(hex) / 2, i;
+	if (strlen(hex) % 2 || size > MAX_PAYLOAD) {
+		fprintf(stderr, "xsb-native: a payload must be at most %d bytes in hex, got %s\n", MAX_PAYLOAD, hex);
+		exit(2);
+	}
 	memset(bytes, 0, HEADER_SIZE);
-	memcpy(bytes, &size, 4);
+	memcpy(bytes, &size, 4); /* little-endian, as wasm and the hosts this builds on are */
 	bytes[4] = kind;
-	memset(bytes + HEADER_SIZE, fill, size);
+	for (i = 0; i < size; i++) {
+		unsigned int byte;
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1) {
+			fprintf(stderr, "xsb-native: %s is not hex\n", hex);
+			exit(2);
+		}
+		bytes[HEADER_SIZE + i] = (uint8_t)byte;
+	}
+	return HEADER_SIZE + size;
 }
 
 /* As the TS host does: copy the frame out, answer with a one-frame reply. */
@@ -56,8 +74,8 @@ int32_t xsb_host_message(uint32_t machine, uint32_t length)
 {
 	uint8_t* scratch = xsb_scratch();
 	memcpy(gCopy, scratch, length);
-	memcpy(scratch, gReply, sizeof(gReply));
-	return sizeof(gReply);
+	memcpy(scratch, gReply, gReplySize);
+	return (int32_t)gReplySize;
 }
 
 /* The TS default clock: always 0. */
@@ -151,11 +169,15 @@ int main(int argc, char** argv)
 	const char* send = arg(argc, argv, "--send");
 	long creates = atol(arg(argc, argv, "--creates"));
 	long delivers = atol(arg(argc, argv, "--delivers"));
+	const char* message = arg(argc, argv, "--message");
+	const char* reply = arg(argc, argv, "--reply");
 	double t, fibMs, loopMs, deliverMs, sendMs, createMs, fibValue, loopValue;
 	xsbMachine* m;
 	int32_t status;
 	long i;
 
+	gMessageSize = frame(gMessage, KIND_MESSAGE, message);
+	gReplySize = frame(gReply, KIND_REPLY, reply);
 	xsb_set_stack_budget(STACK_BUDGET);
 	m = create(boot);
 	evaluate(m, "setup", setup);
@@ -175,17 +197,20 @@ int main(int argc, char** argv)
 	status = xsb_connect(m);
 	if (status != 0)
 		fail("connect", status);
-	frame(gMessage, KIND_MESSAGE, MESSAGE_SIZE, 'm');
-	frame(gReply, KIND_REPLY, REPLY_SIZE, 'r');
 	t = now_ms();
 	for (i = 0; i < delivers; i++) {
-		memcpy(xsb_scratch(), gMessage, sizeof(gMessage));
-		status = xsb_deliver(m, sizeof(gMessage));
-		if (status != HEADER_SIZE + REPLY_SIZE)
+		memcpy(xsb_scratch(), gMessage, gMessageSize);
+		status = xsb_deliver(m, gMessageSize);
+		if (status != (int32_t)gReplySize)
 			fail("deliver", status);
 		memcpy(gCopy, xsb_scratch(), (size_t)status);
 	}
 	deliverMs = now_ms() - t;
+	/* the receiver's reply, as the engine encoded it, is the host's own reply byte for byte */
+	if (delivers > 0 && (gCopy[4] != KIND_REPLY || memcmp(gCopy + HEADER_SIZE, gReply + HEADER_SIZE, gReplySize - HEADER_SIZE))) {
+		fprintf(stderr, "xsb-native: the engine encoded the receiver's reply otherwise than --reply\n");
+		exit(1);
+	}
 
 	t = now_ms();
 	evaluate(m, "send", send);

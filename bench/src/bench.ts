@@ -1,8 +1,9 @@
 // Runs the workloads on xsb in wasm (through the TypeScript API, in this process) and on the same
 // XS sources and glue built natively (native/xsb-native, a fresh child process per round),
 // interleaved round by round so that machine noise hits both alike. Then the membrane's workloads
-// (membrane.ts) on xsb and on quickjs-emscripten, both in this process, interleaved the same way.
-// Prints two markdown tables of medians and writes them to RESULTS.md.
+// (membrane.ts) on xsb — through createSandbox (journaled) and through the bare membrane — and on
+// quickjs-emscripten and isolated-vm, all in this process, interleaved the same way; then whole
+// sandboxes (sandbox.ts). Prints markdown tables of medians and writes them to RESULTS.md.
 //
 // Usage (from bench/, after `node native/build.mjs` and `pnpm --filter @xsb/membrane build:wet`):
 //   node --conditions=source --import ../scripts/register-ts.mjs src/bench.ts [--rounds N]
@@ -18,7 +19,14 @@ import { type Engine, Handle, loadEngineSync } from '@xsb/xs-wasm';
 import { newQuickJSWASMModule, RELEASE_SYNC } from 'quickjs-emscripten';
 import { bootScript } from '../../packages/xs-wasm/src/boot.js';
 import { ivmMembraneRound, ivmSandboxRound, loadIsolatedVm } from './isolated-vm.js';
-import { type MembraneMetric, type MembraneRound, quickjsRound, xsbRound } from './membrane.js';
+import {
+  type MembraneMetric,
+  type MembraneRound,
+  quickjsRound,
+  xsbBareRound,
+  xsbFileRound,
+  xsbJournaledRound,
+} from './membrane.js';
 import {
   CREATIONS,
   coldStart,
@@ -39,16 +47,57 @@ const rows: { metric: Metric; label: string; unit: 'ms' | 'µs' }[] = [
   { metric: 'fib', label: `fib(${w.FIB_N}), recursive`, unit: 'ms' },
   { metric: 'loop', label: `summing loop, ${w.LOOP_N.toExponential().replace('+', '')} iterations`, unit: 'ms' },
   { metric: 'create', label: 'machine create + boot script + dispose, per machine', unit: 'ms' },
-  { metric: 'deliver', label: `host → guest deliver round trip (${w.MESSAGE_SIZE} B in, ${w.REPLY_SIZE} B reply)`, unit: 'µs' },
-  { metric: 'send', label: `guest → host send round trip (${w.MESSAGE_SIZE} B out, ${w.REPLY_SIZE} B reply)`, unit: 'µs' },
+  {
+    metric: 'deliver',
+    label: `host → guest deliver round trip: a GET request in (${w.MESSAGE_SIZE} B), the receiver's OK reply out (${w.REPLY_SIZE} B)`,
+    unit: 'µs',
+  },
+  {
+    metric: 'send',
+    label: `guest → host send round trip: a GET request out (${w.MESSAGE_SIZE} B), the host's OK reply in (${w.REPLY_SIZE} B)`,
+    unit: 'µs',
+  },
 ];
 
-const membraneRows: { metric: MembraneMetric; label: string }[] = [
-  { metric: 'hostCalls', label: 'host → guest call, two numbers in, a number back' },
-  { metric: 'guestCalls', label: 'guest → host call, two numbers in, a number back' },
+/** The membrane's rows; `bare` and `compare` say whether the bare membrane and the other engines have the row. */
+const membraneRows: { metric: MembraneMetric; label: string; bare: boolean; compare: MembraneMetric }[] = [
+  { metric: 'hostCalls', label: 'host → guest call, two numbers in, a number back', bare: true, compare: 'hostCalls' },
+  { metric: 'guestCalls', label: 'guest → host call, two numbers in, a number back', bare: true, compare: 'guestCalls' },
+  {
+    metric: 'smallProperties',
+    label: `reading a small guest object's properties from the host (${w.smallKeys.length} keys), per read`,
+    bare: true,
+    compare: 'smallProperties',
+  },
   {
     metric: 'properties',
-    label: `reading a guest object's properties from the host (${w.PROPERTIES.toLocaleString('en')} keys), per property`,
+    label: `reading a guest object's properties from the host (${w.PROPERTIES.toLocaleString('en')} keys), per read`,
+    bare: true,
+    compare: 'properties',
+  },
+  {
+    metric: 'rows',
+    label: `\`rows[i].name\` over ${w.ROWS.toLocaleString('en')} guest objects (two crossings each), per object`,
+    bare: true,
+    compare: 'rows',
+  },
+  {
+    metric: 'string',
+    label: `host → guest call with a ${w.STRING_SIZE / 1024} KiB string argument, a number back`,
+    bare: true,
+    compare: 'string',
+  },
+  {
+    metric: 'plugin',
+    label: "plugin operation: the guest's `console.log('line', i)` reaching the host's writer, per call",
+    bare: false,
+    compare: 'plugin',
+  },
+  {
+    metric: 'fileHostCalls',
+    label: 'host → guest call, two numbers in, a number back — the journal in a FileSink (a temp file, no fsync)',
+    bare: false,
+    compare: 'hostCalls',
   },
 ];
 
@@ -71,6 +120,7 @@ const boot = bootScript(0); // what Engine.createMachine evaluates by default
 function nativeRound(): Round {
   const args = ['--boot', boot, '--setup', w.setup, '--fib', w.fib, '--loop', w.loop, '--factory', w.factory, '--send', w.send];
   args.push('--creates', String(w.CREATES), '--delivers', String(w.DELIVERS));
+  args.push('--message', Buffer.from(w.MESSAGE).toString('hex'), '--reply', Buffer.from(w.REPLY).toString('hex'));
   const out = JSON.parse(execFileSync(nativeBinary, args, { encoding: 'utf8' }));
   return {
     fib: out.fib,
@@ -84,14 +134,16 @@ function nativeRound(): Round {
 }
 
 function wasmRound(engine: Engine): Round {
-  // the host's end of the channel, reduced to what these one-frame messages need
-  const frame = (kind: number, size: number, fill: number) => {
-    const bytes = new Uint8Array(HEADER_SIZE + size).fill(fill, HEADER_SIZE);
-    bytes[0] = size;
+  // the host's end of the channel, reduced to what these one-frame messages need: it copies each
+  // of the guest's requests out (as Machine.deliver's caller gets them) and answers with w.REPLY
+  const frame = (kind: number, payload: Uint8Array) => {
+    const bytes = new Uint8Array(HEADER_SIZE + payload.length);
+    new DataView(bytes.buffer).setUint32(0, payload.length, true);
     bytes[4] = kind;
+    bytes.set(payload, HEADER_SIZE);
     return bytes;
   };
-  const reply = frame(KIND_REPLY, w.REPLY_SIZE, 0x72);
+  const reply = frame(KIND_REPLY, w.REPLY);
   const machine = engine.createMachine({ onMessage: () => reply });
   let t: number;
   const round = {} as Round;
@@ -109,13 +161,16 @@ function wasmRound(engine: Engine): Round {
     if (!(factory instanceof Handle)) throw new Error('the factory source did not evaluate to a function');
     machine.connect(factory);
     factory.dispose();
-    const message = frame(KIND_MESSAGE, w.MESSAGE_SIZE, 0x6d);
+    const message = frame(KIND_MESSAGE, w.MESSAGE);
+    let answer: Uint8Array = new Uint8Array(0);
     t = performance.now();
     for (let i = 0; i < w.DELIVERS; i++) {
-      if (machine.deliver(message).length !== HEADER_SIZE + w.REPLY_SIZE)
-        throw new Error('the receiver replied with the wrong size');
+      answer = machine.deliver(message);
+      if (answer.length !== HEADER_SIZE + w.REPLY_SIZE) throw new Error('the receiver replied with the wrong size');
     }
     round.deliver = ((performance.now() - t) * 1000) / w.DELIVERS;
+    if (answer[4] !== KIND_REPLY || !w.REPLY.every((byte, i) => answer[HEADER_SIZE + i] === byte))
+      throw new Error(`the engine encoded the receiver's reply as ${Buffer.from(answer).toString('hex')}`);
 
     t = performance.now();
     machine.evaluate(w.send);
@@ -177,14 +232,38 @@ for (let r = 0; r <= rounds; r++) {
   );
 }
 
-type MembraneSide = 'xsb' | 'quickjs' | 'ivm';
-const membraneSides: MembraneSide[] = ivm ? ['xsb', 'quickjs', 'ivm'] : ['xsb', 'quickjs'];
-const membraneResults: Record<MembraneSide, MembraneRound[]> = { xsb: [], quickjs: [], ivm: [] };
+// xsb both ways users meet it (createSandbox, journaled; the bare membrane), the FileSink sandbox,
+// quickjs and isolated-vm, each round in a rotating order.
+type MembraneSide = 'journaled' | 'bare' | 'file' | 'quickjs' | 'ivm';
+const membraneSides: MembraneSide[] = ['journaled', 'bare', 'file', 'quickjs', ...(ivm ? (['ivm'] as const) : [])];
+const membraneResults: Record<MembraneSide, MembraneRound[]> = { journaled: [], bare: [], file: [], quickjs: [], ivm: [] };
+const journalBytes: number[] = [];
+const membraneRound = (side: MembraneSide): MembraneRound => {
+  switch (side) {
+    case 'journaled':
+      return xsbJournaledRound(engine);
+    case 'bare':
+      return xsbBareRound(engine);
+    case 'file': {
+      const round = xsbFileRound(engine);
+      journalBytes.push(round.journalBytes);
+      return round;
+    }
+    case 'quickjs':
+      return quickjsRound(quickjs);
+    case 'ivm':
+      return ivmMembraneRound(ivm);
+  }
+};
+const membraneMedian = (side: MembraneSide, metric: MembraneMetric): number | undefined => {
+  const values = membraneResults[side].map((round) => round[metric]).filter((v): v is number => v !== undefined);
+  return values.length ? median(values) : undefined;
+};
 for (let r = 0; r <= rounds; r++) {
   const order = membraneSides.map((_, i) => membraneSides[(i + r) % membraneSides.length]!);
   const done: Partial<Record<MembraneSide, MembraneRound>> = {};
   for (const side of order) {
-    const round = side === 'xsb' ? xsbRound(engine) : side === 'quickjs' ? quickjsRound(quickjs) : ivmMembraneRound(ivm);
+    const round = membraneRound(side);
     for (const [metric, value] of Object.entries(round.values)) {
       const expected = w.expectedMembrane[metric as MembraneMetric];
       if (value !== expected) throw new Error(`${side} computed ${value} for ${metric}, expected ${expected}`);
@@ -192,10 +271,18 @@ for (let r = 0; r <= rounds; r++) {
     done[side] = round;
     if (r > 0) membraneResults[side].push(round);
   }
+  const figure = (side: MembraneSide, metric: MembraneMetric) => {
+    const value = done[side]?.[metric];
+    return value === undefined ? '–' : fmt(value);
+  };
   console.error(
     `membrane ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}: ${membraneRows
-      .map(({ metric }) => `${metric} ${fmt(done.xsb![metric])}/${fmt(done.quickjs![metric])} µs`)
-      .join(', ')} (xsb/quickjs)`,
+      .map(({ metric, compare }) =>
+        metric === 'fileHostCalls'
+          ? `${metric} ${figure('file', metric)} µs`
+          : `${metric} ${figure('journaled', metric)}/${figure('bare', metric)}/${figure('quickjs', compare)} µs`,
+      )
+      .join(', ')} (journaled/bare/quickjs)`,
   );
 }
 
@@ -278,15 +365,22 @@ const table = [
   }),
 ].join('\n');
 
+const micro = (value: number | undefined) => (value === undefined ? '–' : `${fmt(value)} µs`);
 const membraneTable = [
-  '| workload | xsb median | quickjs median | isolated-vm median | xsb/quickjs | xsb/isolated-vm | range xsb; quickjs |',
-  '|---|---:|---:|---:|---:|---:|---|',
-  ...membraneRows.map(({ metric, label }) => {
-    const xsb = membraneResults.xsb.map((round) => round[metric]);
-    const qjs = membraneResults.quickjs.map((round) => round[metric]);
-    const iv = membraneResults.ivm.map((round) => round[metric]);
-    const ivCells = iv.length ? [`${fmt(median(iv))} µs`, `${(median(xsb) / median(iv)).toFixed(2)}×`] : ['–', '–'];
-    return `| ${label} | ${fmt(median(xsb))} µs | ${fmt(median(qjs))} µs | ${ivCells[0]} | ${(median(xsb) / median(qjs)).toFixed(2)}× | ${ivCells[1]} | ${range(xsb)}; ${range(qjs)} µs |`;
+  '| workload | xsb, createSandbox (journaled) | xsb, bare membrane | quickjs | isolated-vm | journaled/quickjs | bare/quickjs | journaled/isolated-vm | bare/isolated-vm | range journaled; bare; quickjs |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ...membraneRows.map(({ metric, label, bare, compare }) => {
+    const journaledSide: MembraneSide = metric === 'fileHostCalls' ? 'file' : 'journaled';
+    const j = membraneMedian(journaledSide, metric);
+    const b = bare ? membraneMedian('bare', metric) : undefined;
+    const q = membraneMedian('quickjs', compare);
+    const i = membraneMedian('ivm', compare);
+    const spread = (side: MembraneSide, m: MembraneMetric) => {
+      const values = membraneResults[side].map((round) => round[m]).filter((v): v is number => v !== undefined);
+      return values.length ? range(values) : '–';
+    };
+    const ranges = `${spread(journaledSide, metric)}; ${bare ? spread('bare', metric) : '–'}; ${spread('quickjs', compare)} µs`;
+    return `| ${label} | ${micro(j)} | ${micro(b)} | ${micro(q)} | ${micro(i)} | ${ratio(j, q)} | ${ratio(b, q)} | ${ratio(j, i)} | ${ratio(b, i)} | ${ranges} |`;
   }),
 ].join('\n');
 
@@ -301,6 +395,7 @@ const notes = [
   `- Engine load (compile + instantiate, synchronous, once): ${fmt(engineMs)} ms.`,
   `- Native: the same XS sources, defines and glue (c/xsb.c) with ${gcc} -O2 (native/build.mjs); native/xsb-native is ${statSync(nativeBinary).size.toLocaleString('en')} bytes.`,
   `- Medians of ${rounds} rounds after one warm-up round. Each round runs native (a fresh child process) and wasm (this Node process, one engine, a fresh machine) back to back, alternating which goes first. Per round: ${w.CREATES} machines, ${w.DELIVERS.toLocaleString('en')} deliveries, ${w.SENDS.toLocaleString('en')} sends; both sides check fib and the sum.`,
+  `- The deliver and send rows are the raw pump (Machine.connect / deliver, no membrane) speaking the membrane's binary protocol: each delivery is one MESSAGE frame of \`encodeMessage(${JSON.stringify(w.DELIVERED_REQUEST)})\`, which the guest's receiver gets decoded and answers with \`${JSON.stringify(w.REPLY_VALUE)}\`, encoded by the engine (checked byte for byte); the guest sends that request structure ${w.SENDS.toLocaleString('en')} times from one loop and the host answers each with the REPLY frame of \`encodeMessage(${JSON.stringify(w.REPLY_VALUE)})\`, which the guest gets decoded. The native host (native/host.c) gets the same bytes in hex.`,
   '- Machine creation includes the boot script that Engine.createMachine evaluates (bootScript(0)); the native host evaluates the same source.',
   `- Load average at start: ${loadAtStart}; total run ${((performance.now() - started) / 1000).toFixed(0)} s.`,
 ].join('\n');
@@ -309,10 +404,11 @@ const quickjsVersion = JSON.parse(
   readFileSync(fileURLToPath(new URL('../node_modules/quickjs-emscripten/package.json', import.meta.url)), 'utf8'),
 ).version;
 const membraneNotes = [
-  `- xsb: a fresh machine per round with the membrane attached (attachMembrane from @xsb/membrane); the host calls the proxy of \`membrane.evaluateScript('${w.add}')\` ${w.HOST_CALLS.toLocaleString('en')} times, the guest calls a host function installed with defineGlobals ${w.GUEST_CALLS.toLocaleString('en')} times from one evaluateScript loop (the time of the whole evaluation, divided), and the host reads each of ${w.PROPERTIES.toLocaleString('en')} properties of a guest object through its proxy once, with keys made on the host side.`,
-  `- quickjs-emscripten ${quickjsVersion}, its release-sync build (newQuickJSWASMModule(RELEASE_SYNC)), a fresh context per round: vm.callFunction on a function handle with two vm.newNumber arguments, vm.getNumber on the result, every handle disposed; a vm.newFunction host function set on the global and called from one evalCode loop (likewise timed whole); vm.getProp on the object's handle for each key, vm.getNumber and dispose. Module load: ${fmt(quickjsMs)} ms.`,
-  `- Both sides evaluate the same guest sources (src/workloads.ts), check what they computed, and run back to back in this process, alternating which goes first; medians of ${rounds} rounds after one warm-up round.`,
-  `- isolated-vm: ${'version' in isolatedVm ? `${isolatedVm.version}, a fresh Isolate per round: a Reference to the guest function called with applySync, a host function set on the context's global (called synchronously from one guest loop), and getSync on a Reference to the object for each key` : isolatedVm.missing}.`,
+  `- Two xsb columns, the two ways users meet the membrane. **createSandbox (journaled)**: \`createSandbox({ engine, endowments: { hostAdd }, plugins: [[consolePlugin, write]] })\` from @xsb/sandbox, a fresh sandbox per round, the journal on in its default MemorySink: every crossing is journaled. **bare membrane**: \`attachMembrane(engine.createMachine())\` from @xsb/membrane with \`defineGlobals({ hostAdd })\`, no journal, no plugins. The FileSink row is a third xsb side: \`createSandbox({ engine, journal: new FileSink(path) })\` (@xsb/sandbox/node; fsync off, its default) on a new file in the OS's temp folder per round, ${journalBytes.length ? `${fmt(median(journalBytes))} bytes of journal per call` : 'no rounds'}; its quickjs and isolated-vm cells are their plain host → guest calls.`,
+  `- The workloads, per round: ${w.HOST_CALLS.toLocaleString('en')} calls of the proxy of \`evaluate('${w.add}')\`; ${w.GUEST_CALLS.toLocaleString('en')} calls of the host's hostAdd from one guest loop (the whole evaluation, divided); ${w.SMALL_READS.toLocaleString('en')} reads of \`${w.smallObject}\` (its 5 keys in turn) and one read of each of ${w.PROPERTIES.toLocaleString('en')} keys of a bigger object, keys made on the host; \`rows[i].name\` for each of ${w.ROWS.toLocaleString('en')} guest objects \`{ id, name }\` (the row's proxy, then its name); ${w.STRING_CALLS.toLocaleString('en')} calls of \`${w.measure}\` with a ${w.STRING_SIZE}-character ASCII string; ${w.LOGS.toLocaleString('en')} \`console.log('line', i)\` from one guest loop (xsb: the console plugin, @xsb/plugin-console, which formats in the guest and crosses once per line).`,
+  `- quickjs-emscripten ${quickjsVersion}, its release-sync build (newQuickJSWASMModule(RELEASE_SYNC)), a fresh context per round: vm.callFunction on a function handle with vm.newNumber / vm.newString arguments, vm.getNumber on the result, every handle disposed; a vm.newFunction host function set on the global and called from one evalCode loop (likewise timed whole); vm.getProp on the object's handle for each key (rows: getProp(rows, i), getProp(row, 'name'), getString), vm.getNumber and dispose; console.log as its README shows it, a vm.newFunction that vm.dump()s its arguments. Module load: ${fmt(quickjsMs)} ms.`,
+  `- isolated-vm: ${'version' in isolatedVm ? `${isolatedVm.version}, a fresh Isolate per round: References to the guest's functions called with applySync, a host function set on the context's global (called synchronously from one guest loop), getSync on a Reference to the object for each key (rows: getSync(i, { reference: true }) then getSync('name')), console.log a host function set on the global` : isolatedVm.missing}.`,
+  `- Every side evaluates the same guest sources (src/workloads.ts) and checks what it computed; the sides run back to back in this process, taking turns going first; medians of ${rounds} rounds after one warm-up round.`,
   '- Reference figures (the issue): quickjs-emscripten was measured here earlier at 2.4 µs per host → guest call and 6.3 µs per guest → host call; the goal for xsb is at most 1 µs host → guest and 1.5 µs guest → host.',
 ].join('\n');
 
@@ -336,9 +432,9 @@ ${table}
 
 ${notes}
 
-## The membrane against quickjs-emscripten
+## The membrane against quickjs-emscripten and isolated-vm
 
-Per operation.
+Per operation. xsb twice: through createSandbox (the journal on) and through the bare membrane (attachMembrane, no journal).
 
 ${membraneTable}
 

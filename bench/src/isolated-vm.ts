@@ -26,7 +26,7 @@ const perOperation = (started: number, count: number) => ((performance.now() - s
 
 export function ivmMembraneRound(ivm: Ivm): MembraneRound {
   const isolate = new ivm.Isolate({ memoryLimit: 128 });
-  const round = { values: {} } as MembraneRound;
+  const round: MembraneRound = { values: {} };
   try {
     const context = isolate.createContextSync();
     const add = isolate.compileScriptSync(w.add).runSync(context, { reference: true });
@@ -41,12 +41,48 @@ export function ivmMembraneRound(ivm: Ivm): MembraneRound {
     round.values.guestCalls = isolate.compileScriptSync(w.callHost).runSync(context);
     round.guestCalls = perOperation(t, w.GUEST_CALLS);
 
-    const object = isolate.compileScriptSync(w.object).runSync(context, { reference: true });
+    const run = (source: string) => isolate.compileScriptSync(source).runSync(context, { reference: true });
+    const small = run(w.smallObject);
+    sum = 0;
+    t = performance.now();
+    for (let pass = 0; pass < w.SMALL_READS / w.smallKeys.length; pass++)
+      for (const key of w.smallKeys) sum += small.getSync(key);
+    round.smallProperties = perOperation(t, w.SMALL_READS);
+    round.values.smallProperties = sum;
+
+    const object = run(w.object);
     sum = 0;
     t = performance.now();
     for (const key of w.keys) sum += object.getSync(key);
     round.properties = perOperation(t, w.PROPERTIES);
     round.values.properties = sum;
+
+    const rows = run(w.rows);
+    sum = 0;
+    t = performance.now();
+    for (let i = 0; i < w.ROWS; i++) {
+      const row = rows.getSync(i, { reference: true });
+      sum += (row.getSync('name') as string).length;
+      row.release();
+    }
+    round.rows = perOperation(t, w.ROWS);
+    round.values.rows = sum;
+
+    const measure = run(w.measure);
+    sum = 0;
+    t = performance.now();
+    for (let i = 0; i < w.STRING_CALLS; i++) sum += measure.applySync(undefined, [w.longString]);
+    round.string = perOperation(t, w.STRING_CALLS);
+    round.values.string = sum;
+
+    // isolated-vm's console idiom: a host function on the global, its arguments copied across
+    let written = 0;
+    context.global.setSync('__log', (...args: unknown[]) => void (written += args.join(' ').length));
+    isolate.compileScriptSync('globalThis.console = { log: __log }').runSync(context);
+    t = performance.now();
+    isolate.compileScriptSync(w.logLoop).runSync(context);
+    round.plugin = perOperation(t, w.LOGS);
+    round.values.plugin = written;
   } finally {
     isolate.dispose();
   }

@@ -1,5 +1,6 @@
 // The guest code both builds run, in one place: the native host receives these sources on its
 // command line, so the two sides cannot drift apart.
+import { encodeMessage } from '@xsb/membrane';
 
 /** Machines created and disposed per round, per side. */
 export const CREATES = 40;
@@ -7,9 +8,23 @@ export const CREATES = 40;
 export const DELIVERS = 50_000;
 /** Guest → host sends per round. */
 export const SENDS = 50_000;
-/** Bytes of each message's text; the replies, both ways, are REPLY_SIZE bytes. Each crosses as one frame of @xsb/channel. */
-export const MESSAGE_SIZE = 16;
-export const REPLY_SIZE = 8;
+
+// The raw pump speaks the membrane's binary protocol (@xsb/membrane's protocol.ts): the host
+// delivers a GET request, the guest's receiver gets it decoded and returns REPLY_VALUE, which the
+// engine encodes; the guest's send loop sends SENT_REQUEST, the host answers with REPLY's bytes.
+// Each crosses as one frame of @xsb/channel. The native host gets the same bytes in hex.
+
+/** The request each delivery carries, decoded: a property read of a well-known host object. */
+export const DELIVERED_REQUEST = { op: 'get', t: { $: 'w', n: 'x' }, k: 'kkkk' } as const;
+/** The request the guest's send loop sends, as the guest builds it. */
+export const SENT_REQUEST = DELIVERED_REQUEST;
+/** The reply both ways: the receiver's to each delivery, and the host's to each send. */
+export const REPLY_VALUE = { ok: 'rrrrrrrr' } as const;
+/** The delivered request's and the reply's bytes. */
+export const MESSAGE = encodeMessage(DELIVERED_REQUEST);
+export const REPLY = encodeMessage(REPLY_VALUE);
+export const MESSAGE_SIZE = MESSAGE.length;
+export const REPLY_SIZE = REPLY.length;
 
 export const FIB_N = 27;
 export const LOOP_N = 1e7;
@@ -21,14 +36,23 @@ function sum(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }
 `;
 export const fib = `fib(${FIB_N})`;
 export const loop = `sum(${LOOP_N})`;
-/** Handed to connect(): keeps send for the send workload, replies to every delivery. */
+/**
+ * Handed to connect(): keeps send for the send workload; the receiver checks that each delivery
+ * arrives decoded (its op) and replies with REPLY_VALUE, a fresh object each time as a membrane's would be.
+ */
 export const factory = `(function (send) {
   globalThis.hostSend = send;
-  return function receive(message) { return "${'r'.repeat(REPLY_SIZE)}"; };
+  return function receive(message) {
+    if (message.op !== ${JSON.stringify(DELIVERED_REQUEST.op)}) throw new TypeError('the receiver got ' + message.op);
+    return { ok: ${JSON.stringify(REPLY_VALUE.ok)} };
+  };
 })`;
+/** The guest's send loop: one request structure, sent SENDS times; each reply is checked. */
 export const send = `(function () {
-  const message = "${'m'.repeat(MESSAGE_SIZE)}";
-  for (let i = 0; i < ${SENDS}; i++) hostSend(message);
+  const message = ${JSON.stringify(SENT_REQUEST)};
+  for (let i = 0; i < ${SENDS}; i++) {
+    if (hostSend(message).ok !== ${JSON.stringify(REPLY_VALUE.ok)}) throw new TypeError('the host replied otherwise');
+  }
 })()`;
 
 export const expected = { fib: 196418, loop: (LOOP_N * (LOOP_N - 1)) / 2 };
@@ -60,12 +84,44 @@ export const object = `(() => {
 /** The keys the host reads, made on the host side for both engines. */
 export const keys = Array.from({ length: PROPERTIES }, (_, i) => `k${i}`);
 
+/** Reads of the 5-key guest object per round: SMALL_READS / 5 passes over its keys. */
+export const SMALL_READS = 10_000;
+/** A small guest object, the common case. */
+export const smallObject = '({ a: 1, b: 2, c: 3, d: 4, e: 5 })';
+export const smallKeys = ['a', 'b', 'c', 'd', 'e'] as const;
+
+/** Guest objects read as rows[i].name, each once per round (two crossings each). */
+export const ROWS = 1_000;
+export const rows = `Array.from({ length: ${ROWS} }, (_, i) => ({ id: i, name: 'row' + i }))`;
+
+/** Host → guest calls with a STRING_SIZE-character string argument per round. */
+export const STRING_CALLS = 10_000;
+export const STRING_SIZE = 1024;
+/** The argument: ASCII, made on the host side. */
+export const longString = 'abcdefghijklmnopqrstuvwxyz012345'.repeat(STRING_SIZE / 32);
+/** The guest function it is passed to. */
+export const measure = '(s) => s.length';
+
+/** console.log calls per round, from one guest loop. */
+export const LOGS = 10_000;
+export const logLoop = `(() => {
+  for (let i = 0; i < ${LOGS}; i++) console.log('line', i);
+})()`;
+
 /** Sum of i + 2 for i below n, what the host → guest loop and callHost both add up. */
 const sumPlusTwo = (n: number) => (n * (n - 1)) / 2 + 2 * n;
+const sumOfLengths = (count: number, prefix: string) =>
+  Array.from({ length: count }, (_, i) => `${prefix}${i}`.length).reduce((a, b) => a + b, 0);
 export const expectedMembrane = {
   hostCalls: sumPlusTwo(HOST_CALLS),
   guestCalls: sumPlusTwo(GUEST_CALLS),
+  smallProperties: (SMALL_READS / smallKeys.length) * 15,
   properties: (PROPERTIES * (PROPERTIES - 1)) / 2,
+  rows: sumOfLengths(ROWS, 'row'),
+  string: STRING_CALLS * STRING_SIZE,
+  /** The lines' lengths, 'line 0' to 'line 9999'. */
+  plugin: sumOfLengths(LOGS, 'line '),
+  fileHostCalls: sumPlusTwo(HOST_CALLS),
 };
 
 // Whole sandboxes: guest compute on strings and JSON, creation, snapshots, memory, cold start;
