@@ -220,13 +220,15 @@ const join = (fragments: Fragments): Uint8Array => {
 export function makeChannel(options: ChannelOptions): Channel {
   if (options === null || typeof options !== 'object') {
     throw new ChannelOptionsError([
-      `options must be an object { transport, onMessage, maxMessageSize?, frameSize? }, got ${q(options)}`,
+      `options must be an object { transport or region, onMessage, maxMessageSize?, frameSize? }, got ${q(options)}`,
     ]);
   }
   const { transport, region, onMessage, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, frameSize = FRAME_SIZE } = options;
   const problems: string[] = [];
   if (region === undefined && typeof transport !== 'function') {
-    problems.push(`transport must be a function (frame: Uint8Array) => Uint8Array, got ${q(transport)}`);
+    problems.push(
+      `transport must be a function (frame: Uint8Array) => Uint8Array, got ${q(transport)}; or give a region { bytes(), exchange(length) } instead`,
+    );
   }
   if (region !== undefined && transport !== undefined) {
     problems.push('give a transport or a region, not both');
@@ -394,18 +396,42 @@ export function makeChannel(options: ChannelOptions): Channel {
     }
   };
 
+  /** The region's bytes, checked: a frame must fit. */
+  const regionBytes = (region: Region): Uint8Array => {
+    const bytes = region.bytes();
+    if (!isBytes(bytes) || bytes.length < frameSize) {
+      throw new ChannelError(`region.bytes() must give at least frameSize (${frameSize}) bytes, got ${q(bytes)}`);
+    }
+    return bytes;
+  };
+  /** The frame of `length` bytes at the region's start, the length checked first. */
+  const regionFrame = (region: Region, length: number, where: string): Uint8Array => {
+    if (!(Number.isInteger(length) && length >= 0)) {
+      throw new FrameError(`${where}: a frame length of ${q(length)} is not a whole number of bytes`);
+    }
+    if (length > frameSize) {
+      throw new FrameError(
+        `${where}: a frame of ${length} bytes is longer than frameSize (${frameSize}); both channels must use the same frameSize`,
+      );
+    }
+    return regionBytes(region).subarray(0, length);
+  };
+
   /** Sends one frame; returns the answer, which in a region is a view valid until the next frame. */
   const send = region
     ? (kind: number, flags: number, sequence: number, bytes: Uint8Array, start: number, end: number): Uint8Array => {
-        const length = region.exchange(writeFrame(region.bytes(), kind, flags, sequence, bytes, start, end));
-        // a length past frameSize makes a frame parse() refuses, saying so
-        return region.bytes().subarray(0, Math.max(0, length));
+        const length = region.exchange(writeFrame(regionBytes(region), kind, flags, sequence, bytes, start, end));
+        return regionFrame(region, length, 'transport()');
       }
     : (kind: number, flags: number, sequence: number, bytes: Uint8Array, start: number, end: number): Uint8Array =>
         transport!(fragmentFrame(kind, flags, sequence, bytes, start, end));
 
   const request = (message: Uint8Array): Uint8Array => {
     if (!isBytes(message)) throw new ChannelError(`request() takes a Uint8Array, got ${q(message)}`);
+    // its frames would be written over it
+    if (region && message.buffer === region.bytes().buffer) {
+      throw new ChannelError("request() takes a message in memory of its own, not a view of the region's: copy it first");
+    }
     if (message.length > maxMessageSize) throw new MessageTooLargeError(message.length, maxMessageSize);
     const count = Math.max(1, Math.ceil(message.length / maxPayload));
     for (let sequence = 0; sequence < count - 1; sequence++) {
@@ -428,10 +454,10 @@ export function makeChannel(options: ChannelOptions): Channel {
 
   const receiveInRegion = (length: number): number => {
     if (!region) throw new ChannelError('receiveInRegion() is for a channel made with a region; this one has a transport');
-    const frame = region.bytes().subarray(0, Math.max(0, length));
     try {
+      const frame = regionFrame(region, length, 'receiveInRegion()');
       return answer(frame, (kind, flags, sequence, payload, start, end) =>
-        writeFrame(region.bytes(), kind, flags, sequence, payload, start, end),
+        writeFrame(regionBytes(region), kind, flags, sequence, payload, start, end),
       );
     } catch (error) {
       slot = IDLE;

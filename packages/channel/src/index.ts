@@ -1,4 +1,4 @@
-export { type Channel, type ChannelOptions, makeChannel } from './channel.js';
+export { type Channel, type ChannelOptions, makeChannel, type Region } from './channel.js';
 export * as errors from './errors.js';
 export { ChannelError, ChannelOptionsError, FrameError, MessageTooLargeError } from './errors.js';
 export {
