@@ -1,9 +1,48 @@
-// The entries a journaled machine keeps in memory (Journaled.entries): their bytes in one growing
-// buffer rather than an object and a buffer each, so that a long life costs the collector nothing
-// to walk and a crossing allocates nothing that outlives it.
+// The entries a journaled machine lists (Journaled.entries). Kept compactly: a journal in a
+// MemorySink is read back from the sink's bytes, which hold every entry already; with another
+// sink, the bytes go into one growing buffer rather than an object and a buffer each, so that a
+// long life costs the collector nothing to walk and a crossing allocates nothing that outlives it.
 import type { EntryKind, JournalEntry } from './entries.js';
+import { JournalReader } from './format.js';
+import type { MemorySink } from './sink.js';
 
-export class EntryLog {
+export interface EntryStore {
+  readonly length: number;
+  push(kind: EntryKind, message: Uint8Array): void;
+  /** Every entry, as objects whose messages are buffers of their own. */
+  list(): readonly JournalEntry[];
+}
+
+/** The entries of a journal in a MemorySink, read from its bytes as they are asked for. */
+export class SinkEntries implements EntryStore {
+  readonly #sink: MemorySink;
+  readonly #reader = new JournalReader();
+  #count: number;
+  #read = 0;
+
+  /** `count`: entries the sink holds already. */
+  constructor(sink: MemorySink, count: number) {
+    this.#sink = sink;
+    this.#count = count;
+  }
+
+  get length(): number {
+    return this.#count;
+  }
+
+  push(): void {
+    this.#count++;
+  }
+
+  list(): readonly JournalEntry[] {
+    this.#reader.push(this.#sink.view(this.#read));
+    this.#read = this.#sink.size;
+    return this.#reader.entries;
+  }
+}
+
+/** Entries copied into one growing buffer, for sinks that keep nothing in memory. */
+export class EntryLog implements EntryStore {
   #bytes: Uint8Array = new Uint8Array(4096);
   #used = 0;
   /** Where entry i's message ends in #bytes (it starts where entry i - 1's ends). */
@@ -34,7 +73,6 @@ export class EntryLog {
     this.#kinds.push(kind);
   }
 
-  /** Every entry, as objects whose messages are copies of their own. */
   list(): readonly JournalEntry[] {
     const listed = this.#listed;
     for (let i = listed.length; i < this.#kinds.length; i++) {

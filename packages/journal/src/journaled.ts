@@ -23,7 +23,7 @@ import {
   MESSAGE_KINDS,
   textEntry,
 } from './entries.js';
-import { EntryLog } from './entry-log.js';
+import { EntryLog, type EntryStore, SinkEntries } from './entry-log.js';
 import {
   EngineMismatchError,
   JournalDivergenceError,
@@ -270,7 +270,7 @@ class Recorder {
   readonly #sink: JournalSink;
   readonly #encoder = new EntryEncoder();
   readonly #tables: Tables;
-  readonly #entries = new EntryLog();
+  readonly #entries: EntryStore;
   readonly #nameOf = new WeakMap<object, string>();
   readonly #byName = new Map<string, object>();
   /** The endowments as the journal describes them, and the index of that entry (-1 before it is written). */
@@ -311,7 +311,11 @@ class Recorder {
     this.#crc = crc;
     this.#sink = sink;
     this.#tables = tables;
-    for (const entry of entries) this.#entries.push(entry.kind, entry.message);
+    if (sink instanceof MemorySink) this.#entries = new SinkEntries(sink, entries.length);
+    else {
+      this.#entries = new EntryLog();
+      for (const entry of entries) this.#entries.push(entry.kind, entry.message);
+    }
     this.#endowed = { index: -1, described: describeEndowments(endowments) };
     for (const name of Object.keys(endowments)) {
       const value = endowments[name];

@@ -32,6 +32,11 @@ export class MemorySink implements JournalSink {
     return this.#size;
   }
 
+  /** The journal from byte `start` on, as a view of the sink's buffer: valid until the next write. */
+  view(start = 0): Uint8Array {
+    return this.#buffer.subarray(start, this.#size);
+  }
+
   /** The journal so far, in one buffer. */
   bytes(): Uint8Array {
     return this.#buffer.slice(0, this.#size);
