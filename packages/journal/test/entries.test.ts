@@ -65,8 +65,9 @@ describe('Journaled.entries', () => {
     const journal = memory.bytes();
     const expected = readJournal(journal).entries;
     journaled.dispose();
-    for (const sink of [new MemorySink(), new OpaqueSink()]) {
+    for (const makeSink of [() => new MemorySink(), () => new OpaqueSink()]) {
       for (const from of [snapshot, undefined]) {
+        const sink = makeSink();
         const restored = restoreJournaled(engine, {
           journal,
           ...(from ? { snapshot: from } : {}),
