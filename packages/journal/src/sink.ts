@@ -24,7 +24,10 @@ export class MemorySink implements JournalSink {
       buffer.set(this.#buffer.subarray(0, this.#size));
       this.#buffer = buffer;
     }
-    this.#buffer.set(bytes, this.#size);
+    const buffer = this.#buffer;
+    // most entries are a few dozen bytes: a loop costs less than set() for those
+    if (bytes.length <= 64) for (let i = 0, at = this.#size; i < bytes.length; i++, at++) buffer[at] = bytes[i]!;
+    else buffer.set(bytes, this.#size);
     this.#size = size;
   }
 

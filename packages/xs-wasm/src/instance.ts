@@ -83,6 +83,8 @@ export class Instance {
   }
 
   #refresh(): void {
+    // growing the memory detaches its old buffer: asking the memory for its buffer costs more
+    if (this.#bytes.byteLength !== 0) return;
     const buffer = this.exports.memory.buffer;
     if (buffer !== this.#buffer) {
       this.#buffer = buffer;
