@@ -9,39 +9,72 @@ export interface JournalSink {
   readonly size: number;
 }
 
-/** Keeps the journal in memory: the default. */
+/** Bytes per chunk of a MemorySink once it has outgrown its first. */
+const CHUNK = 256 * 1024;
+
+/**
+ * Keeps the journal in memory: the default. In chunks rather than one buffer grown by doubling, so
+ * that each byte is written once: a doubling copies everything again into memory the process has
+ * never touched, and touching new memory (a page fault each 4 KiB) is most of what keeping a
+ * journal costs.
+ */
 export class MemorySink implements JournalSink {
-  /** The journal so far in its first #size bytes, grown by doubling. */
-  #buffer = new Uint8Array(4096);
+  /** Full chunks, then the one being written. */
+  readonly #chunks: Uint8Array[] = [new Uint8Array(4096)];
+  #last: Uint8Array = this.#chunks[0]!;
+  /** Bytes in #last. */
+  #used = 0;
   #size = 0;
 
   write(bytes: Uint8Array): void {
-    const size = this.#size + bytes.length;
-    if (size > this.#buffer.length) {
-      let grown = this.#buffer.length * 2;
-      while (grown < size) grown *= 2;
-      const buffer = new Uint8Array(grown);
-      buffer.set(this.#buffer.subarray(0, this.#size));
-      this.#buffer = buffer;
+    let from = 0;
+    while (from < bytes.length) {
+      if (this.#used === this.#last.length) this.#grow();
+      const last = this.#last;
+      const n = Math.min(bytes.length - from, last.length - this.#used);
+      // most entries are a few dozen bytes: a loop costs less than set() for those
+      if (n <= 64) for (let i = from, at = this.#used; i < from + n; i++, at++) last[at] = bytes[i]!;
+      else last.set(bytes.subarray(from, from + n), this.#used);
+      this.#used += n;
+      from += n;
     }
-    const buffer = this.#buffer;
-    // most entries are a few dozen bytes: a loop costs less than set() for those
-    if (bytes.length <= 64) for (let i = 0, at = this.#size; i < bytes.length; i++, at++) buffer[at] = bytes[i]!;
-    else buffer.set(bytes, this.#size);
-    this.#size = size;
+    this.#size += bytes.length;
+  }
+
+  /** A new last chunk: the first one grows to CHUNK by doubling (most journals are small), then chunks of CHUNK. */
+  #grow(): void {
+    const last = this.#last;
+    if (this.#chunks.length === 1 && last.length < CHUNK) {
+      const larger = new Uint8Array(last.length * 2);
+      larger.set(last);
+      this.#chunks[0] = this.#last = larger;
+      return;
+    }
+    this.#last = new Uint8Array(CHUNK);
+    this.#chunks.push(this.#last);
+    this.#used = 0;
   }
 
   get size(): number {
     return this.#size;
   }
 
-  /** The journal from byte `start` on, as a view of the sink's buffer: valid until the next write. */
+  /** The journal from byte `start` on: a view of the sink's memory, valid until the next write, when it lies in one chunk; a copy otherwise. */
   view(start = 0): Uint8Array {
-    return this.#buffer.subarray(start, this.#size);
+    const lastStart = this.#size - this.#used;
+    if (start >= lastStart) return this.#last.subarray(start - lastStart, this.#used);
+    return this.bytes().subarray(start);
   }
 
   /** The journal so far, in one buffer. */
   bytes(): Uint8Array {
-    return this.#buffer.slice(0, this.#size);
+    const all = new Uint8Array(this.#size);
+    let at = 0;
+    for (const chunk of this.#chunks) {
+      const n = chunk === this.#last ? this.#used : chunk.length;
+      all.set(chunk.subarray(0, n), at);
+      at += n;
+    }
+    return all;
   }
 }
