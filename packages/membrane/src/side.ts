@@ -1,10 +1,13 @@
 // One side of the membrane. The same code runs on the host (the dry side) and, bundled, inside
 // the guest (the wet side); it names its own objects `local` and the other side's `remote`.
 import { fromBase64, toBase64 } from './base64.js';
+import { makeDispatch } from './dispatch.js';
 import { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
+import { ExportTable } from './export-table.js';
 import type { ObjectGuard } from './guard.js';
 import { type Intrinsics, isSlotMethod } from './intrinsics.js';
 import type { Encoded, EncodedDescriptor, Payload, Reply, Request } from './protocol.js';
+import { type Kind, makePrinter, makeTarget } from './proxy-target.js';
 import { symbolStatics, WELL_KNOWN_SYMBOLS } from './symbols.js';
 
 /** An error class a side names (see MembraneSideOptions.errorClasses). */
@@ -172,20 +175,14 @@ interface ImportRecord {
   ref: WeakRef<object> | undefined;
 }
 
-type Kind = 'o' | 'f' | 'a';
-
 export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   const { name, send, intrinsics, guard, errorClasses } = options;
   const shared = options.intrinsicsNamed === 'shared';
   const wellKnownLocal = options.wellKnown ?? {};
   let revoked = false;
 
-  // Local objects the other side holds, by the ids we gave them; `count` is how many times we
-  // sent each, so that a release racing a new send cannot drop an object still in use.
-  let nextId = 1;
-  // `value` is undefined for an ephemeral: an object of the old host's that did not survive a restore
-  const exported = new Map<number, { readonly value: object | undefined; count: number; readonly name?: string }>();
-  const exportIds = new WeakMap<object, number>();
+  // Local objects the other side holds, by the ids we gave them.
+  const exports = new ExportTable();
 
   // The other side's objects, by their ids, as proxies; and the proxies' ids.
   const imported = new Map<number, ImportRecord>();
@@ -254,21 +251,10 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     throw new NotSerializableError(path, `the unique symbol ${String(symbol)}`);
   }
 
-  function exportObject(value: object): number {
-    let id = exportIds.get(value);
-    if (id === undefined) {
-      id = nextId++;
-      exportIds.set(value, id);
-      exported.set(id, { value, count: 0 });
-    }
-    exported.get(id)!.count++;
-    return id;
-  }
-
   function exportPromise(promise: Promise<unknown>): number {
     let id = promiseIds.get(promise);
     if (id !== undefined) return id;
-    id = nextId++;
+    id = exports.newId();
     promiseIds.set(promise, id);
     const settle = (outcome: 'ok' | 'err', value: unknown) => {
       if (revoked) return;
@@ -319,7 +305,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       return { $: 'ta', c: viewName, v: toBase64(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) };
     }
     const kind: Kind = typeof object === 'function' ? 'f' : Array.isArray(object) ? 'a' : 'o';
-    const id = exportObject(object);
+    const id = exports.export(object);
     const objectName = options.nameOf?.(object);
     return objectName === undefined ? { $: 's', id, k: kind } : { $: 's', id, k: kind, n: objectName };
   }
@@ -427,7 +413,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         if (intrinsic !== null && (typeof intrinsic === 'object' || typeof intrinsic === 'function')) return intrinsic;
       }
       if (encoded.$ === 'd') {
-        const entry = exported.get(encoded.id);
+        const entry = exports.entries.get(encoded.id);
         if (!entry) throw new RevokedError(`object #${encoded.id} of the ${name} side was released or never shared`);
         if (entry.value === undefined) {
           throw new RevokedError(
@@ -483,16 +469,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
 
   // ---------------------------------------------------------------- proxies of remote objects
 
-  // One printer for every proxy of this side: Node calls it with the proxy as `this`, whose
-  // reference names it; put on each target as it is made, which costs no more than an empty one
-  const { printedAs } = options;
-  const printer =
-    printedAs === undefined
-      ? undefined
-      : function print(this: object): string {
-          const kind = typeof this === 'function' ? 'Function' : Array.isArray(this) ? 'Array' : 'Object';
-          return `[${printedAs}${kind} ${refText(remoteRefs.get(this) ?? null)}]`;
-        };
+  const printer = options.printedAs === undefined ? undefined : makePrinter(options.printedAs, (proxy) => remoteRefs.get(proxy));
 
   function makeProxy(kind: Kind, ref: Encoded): object {
     const target = makeTarget(kind, printer);
@@ -668,83 +645,33 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
 
   // ---------------------------------------------------------------- requests from the other side
 
-  function perform(request: Request): unknown {
-    // calls and reads first: the guest tests the cases in order
-    switch (request.op) {
-      case 'apply': {
-        const target = request.t;
-        // by name: the host may call any of the guest's intrinsics (see decode), the guest only
-        // the host's methods that must run where their receiver lives
-        const byName = target !== null && typeof target === 'object' && target.$ === 'i' && (shared || isSlotMethod(target.p));
-        const fn = byName ? intrinsics.byPath(target.p) : local(target);
-        if (typeof fn !== 'function') throw new TypeError('the target of a call is not a function');
-        const self = decode(request.self);
-        const args = decodeArgs(request.args);
-        // what runs here on this side's own objects (not proxies of the other side's) is the guard's to allow
-        const isLocal = (value: unknown): value is object =>
-          value !== null && (typeof value === 'object' || typeof value === 'function') && !remoteRefs.has(value);
-        if (byName) guard.callByName(target.p, isLocal(self) ? self : undefined, args.filter(isLocal));
-        else if (isLocal(self)) guard.call(fn, self);
-        return Reflect.apply(fn, self, args);
+  const perform = makeDispatch({
+    guard,
+    intrinsics,
+    shared,
+    local,
+    decode,
+    decodeKey,
+    decodeArgs,
+    decodeDescriptor,
+    isRemote: (value) => remoteRefs.has(value),
+    settle(request) {
+      if (orphaned.delete(request.id)) return;
+      const pending = remotePromises.get(request.id);
+      const outcome = 'err' in request ? { err: decode(request.err as Encoded) } : { ok: decode(request.ok as Encoded) };
+      if (!pending) {
+        if (settledEarly.has(request.id)) throw new ProtocolError(`promise #${request.id} was settled twice`);
+        const early = 'err' in outcome ? Promise.reject(outcome.err) : Promise.resolve(outcome.ok);
+        early.catch(() => {}); // handled where it is read
+        settledEarly.set(request.id, early);
+        return;
       }
-      case 'get':
-        return guard.get(local(request.t), decodeKey(request.k));
-      case 'set':
-        return guard.set(local(request.t), decodeKey(request.k), decode(request.v));
-      case 'has':
-        return Reflect.has(local(request.t), decodeKey(request.k));
-      case 'delete':
-        return guard.delete(local(request.t), decodeKey(request.k));
-      case 'keys':
-        // keys that cannot cross (unique symbols) are not shown to the other side
-        return Reflect.ownKeys(local(request.t)).filter(
-          (key) =>
-            typeof key === 'string' ||
-            Symbol.keyFor(key) !== undefined ||
-            WELL_KNOWN_SYMBOLS.some((w) => symbolStatics[w] === key),
-        );
-      case 'describe':
-        return guard.describe(local(request.t), decodeKey(request.k));
-      case 'define':
-        return guard.define(local(request.t), decodeKey(request.k), decodeDescriptor(request.d));
-      case 'proto':
-        return guard.proto(local(request.t));
-      case 'construct': {
-        const fn = local(request.t);
-        if (typeof fn !== 'function') throw new TypeError('the target of new is not a constructor');
-        return Reflect.construct(fn, decodeArgs(request.args));
-      }
-      case 'settle': {
-        if (orphaned.delete(request.id)) return undefined;
-        const pending = remotePromises.get(request.id);
-        const outcome = 'err' in request ? { err: decode(request.err as Encoded) } : { ok: decode(request.ok as Encoded) };
-        if (!pending) {
-          if (settledEarly.has(request.id)) throw new ProtocolError(`promise #${request.id} was settled twice`);
-          const early = 'err' in outcome ? Promise.reject(outcome.err) : Promise.resolve(outcome.ok);
-          early.catch(() => {}); // handled where it is read
-          settledEarly.set(request.id, early);
-          return undefined;
-        }
-        remotePromises.delete(request.id);
-        if ('err' in outcome) pending.reject(outcome.err);
-        else pending.resolve(outcome.ok);
-        return undefined;
-      }
-      case 'release':
-        for (const [id, count] of request.ids) {
-          const entry = exported.get(id);
-          if (!entry) continue;
-          entry.count -= count;
-          if (entry.count <= 0) {
-            exported.delete(id);
-            if (entry.value !== undefined) exportIds.delete(entry.value);
-          }
-        }
-        return undefined;
-      default:
-        throw new ProtocolError(`unknown operation ${JSON.stringify((request as { op?: unknown }).op)}`);
-    }
-  }
+      remotePromises.delete(request.id);
+      if ('err' in outcome) pending.reject(outcome.err);
+      else pending.resolve(outcome.ok);
+    },
+    release: (id, count) => exports.release(id, count),
+  });
 
   function encodeResult(request: Request, result: unknown): Payload {
     if (request.op === 'apply' || request.op === 'get') return encode(result, 'the result');
@@ -812,7 +739,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     revoke: () => {
       revoked = true;
       updateGate();
-      exported.clear();
+      exports.clear();
       for (const pending of remotePromises.values())
         pending.reject(new RevokedError('the membrane was revoked before this promise settled'));
       remotePromises.clear();
@@ -820,32 +747,17 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     flushReleases,
     adopt(tables: AdoptedTables): void {
       checkLive();
-      nextId = Math.max(nextId, tables.nextId);
-      for (const { id, count, value, name: objectName } of tables.exported) {
-        exported.set(id, objectName === undefined ? { value, count } : { value, count, name: objectName });
-        if (value !== undefined) exportIds.set(value, id);
-      }
+      exports.adopt(tables);
       for (const id of tables.awaited) orphaned.add(id);
       // Told with the next flush, not now: right after a restore the other side must be exactly
       // as the journal left it (a snapshot taken then is byte-identical to the old host's).
       pendingReleases.push(...tables.imported);
       pendingRejections.push(...tables.promises);
     },
-    stats: () => ({ exported: exported.size, imported: imported.size, promises: remotePromises.size }),
-    fastPath: () => ({ exported, encodeResult: (value: unknown) => encode(value, 'the result'), encodeThrown }),
+    stats: () => ({ exported: exports.entries.size, imported: imported.size, promises: remotePromises.size }),
+    fastPath: () => ({ exported: exports.entries, encodeResult: (value: unknown) => encode(value, 'the result'), encodeThrown }),
   });
 }
-
-/** Node's hook for printing an object (util.inspect.custom), which Node reads off a proxy's target. */
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-/** A reference as printed: `#12` by id, or the well-known or intrinsic name. */
-const refText = (ref: Encoded): string => {
-  if (ref === null || typeof ref !== 'object') return String(ref);
-  if ('id' in ref) return `#${ref.id}`;
-  if ('n' in ref) return String(ref.n);
-  if ('p' in ref) return String(ref.p);
-  return '';
-};
 
 const isDescriptor = (payload: Payload): payload is EncodedDescriptor =>
   payload !== null && typeof payload === 'object' && !Array.isArray(payload) && (payload as { $?: unknown }).$ === undefined;
@@ -856,16 +768,4 @@ function replyValue(payload: Payload): Encoded {
     throw new ProtocolError(`a ${Array.isArray(payload) ? 'list' : 'descriptor'} came where a value was expected`);
   }
   return payload as Encoded;
-}
-
-/** Proxy targets: a function target must be constructible, and strict (modules and the wet bundle are), so it has no caller or arguments. */
-function makeTarget(kind: Kind, printer: (() => string) | undefined): object {
-  if (kind === 'o') return printer ? { [INSPECT]: printer } : {};
-  const target =
-    kind === 'a'
-      ? []
-      : // biome-ignore lint/complexity/useArrowFunction: only a constructor lets `new` reach the construct trap
-        function () {};
-  if (printer) (target as unknown as Record<symbol, unknown>)[INSPECT] = printer;
-  return target;
 }
