@@ -550,6 +550,17 @@ const forged: readonly (readonly [string, Message | Uint8Array, { ok: unknown } 
     { op: 'apply', t: { $: 'w', n: 'hasOwnProperty' }, self: undefined, args: [] },
     { err: 'ProtocolError' },
   ],
+  // names the host's side never answers to: the guest's side's control channel and kept values go by name one way only
+  [
+    'a control method by name, of the host',
+    { op: 'apply', t: { $: 'w', n: 'control:evaluateScript' }, self: undefined, args: ['1'] },
+    { err: 'ProtocolError' },
+  ],
+  [
+    'a kept value by name, of the host',
+    { op: 'apply', t: { $: 'w', n: 'kept:plugin:timers' }, self: undefined, args: [] },
+    { err: 'ProtocolError' },
+  ],
   ['a source reference to an object of the host', { op: 'get', t: { $: 's', id: 3, k: 'o' }, k: 'a' }, { err: 'ProtocolError' }],
   ['the constructor key of a handed object', { op: 'get', t: OBJ, k: 'constructor' }, { ok: { $: 'i', p: 'Object' } }],
   ['the __proto__ key of a handed object', { op: 'get', t: OBJ, k: '__proto__' }, { ok: { $: 'i', p: 'Object.prototype' } }],
@@ -662,17 +673,17 @@ const compromised: readonly (readonly [string, string, number | string])[] = [
   [
     'Map.prototype.get',
     'const get = Map.prototype.get; Map.prototype.get = function (k) { return get.call(this, k) ?? { value: Function, count: 1 } }',
-    // every Map lookup of its side finds that object: it names a value as an intrinsic whose path is no string, which the engine refuses to encode (a GuestError)
-    'GuestError',
+    // the host's next evaluate goes to the control channel by name: no lookup that the broken Map.prototype.get answers
+    2,
   ],
   ['Map.prototype.set', 'Map.prototype.set = function () { return this }', 2],
-  ['WeakMap.prototype.get', 'WeakMap.prototype.get = () => ({ $: "d", id: 1 })', 'TypeError'],
+  ['WeakMap.prototype.get', 'WeakMap.prototype.get = () => ({ $: "d", id: 1 })', 2],
   ['WeakMap.prototype.get to an intrinsic', 'WeakMap.prototype.get = () => ({ $: "i", p: "eval" })', 2],
   ['Promise.prototype.then', 'Promise.prototype.then = function (ok) { ok(Function); return this }', 2],
   ['Symbol.iterator on arrays', 'Array.prototype[Symbol.iterator] = function* () { yield { $: "w", n: "modules" } }', 2],
   ['Object.defineProperty', 'Object.defineProperty = (o) => o', 2],
   ['Reflect.apply', 'Reflect.apply = (f, self, args) => Function(MARK)', 'guest value'],
-  ['Reflect.get', 'Reflect.get = () => ({ $: "d", id: 999 })', 'TypeError'],
+  ['Reflect.get', 'Reflect.get = () => ({ $: "d", id: 999 })', 2],
   [
     'JSON.stringify and JSON.parse',
     'JSON.stringify = () => "{}"; JSON.parse = () => ({ op: "get", t: { $: "i", p: "globalThis" }, k: "process" })',

@@ -80,6 +80,12 @@ export interface Membrane {
   keep(name: string, value: unknown): void;
   /** The guest value kept under a name, or undefined. */
   root(name: string): unknown;
+  /**
+   * A function proxy that calls the guest function kept under `name` by that name: making it sends
+   * nothing, and each call is one crossing (root(name) then a call is two), alike for a host that
+   * restored the sandbox. A call when nothing callable is kept under the name throws ProtocolError.
+   */
+  keptFunction(name: string): (...args: unknown[]) => unknown;
   /** The guest's globalThis. */
   readonly guestGlobal: Record<string | symbol, unknown>;
   /** Ends the membrane: every proxy, both ways, throws RevokedError from now on. */
@@ -144,20 +150,37 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
   });
   machine.onFrame = (length) => channel.receiveInRegion(length);
   if (!options.restored) connectGuestSide(machine);
-  const control = side.wellKnown('controlChannel') as ControlChannel;
+  // each method of the guest's control channel by its name: a call is one crossing, not a read of
+  // the method and then a call
+  // (called as plain functions: a method call would send the object holding them as `this`)
+  const controlMethod = <M extends keyof ControlChannel>(method: M): ControlChannel[M] =>
+    side.wellKnown(`control:${method}`, 'f') as ControlChannel[M];
+  const evaluateScript = controlMethod('evaluateScript');
+  const evaluateCommonJsModule = controlMethod('evaluateCommonJsModule');
+  const evaluateModule = controlMethod('evaluateModule');
+  const defineGlobals = controlMethod('defineGlobals');
+  const keep = controlMethod('keep');
+  const root = controlMethod('root');
+  const stats = controlMethod('stats');
+  const keptFunctions = new Map<string, (...args: unknown[]) => unknown>();
   return Object.freeze({
-    evaluateScript: (source: string) => control.evaluateScript(source),
-    evaluateCommonJsModule: (source: string, filename: string) => control.evaluateCommonJsModule(source, filename),
-    evaluateModule: (specifier: string) => control.evaluateModule(specifier),
-    defineGlobals: (endowments: Readonly<Record<string, unknown>>) => control.defineGlobals(endowments),
-    keep: (name: string, value: unknown) => control.keep(name, value),
-    root: (name: string) => control.root(name),
+    evaluateScript: (source: string) => evaluateScript(source),
+    evaluateCommonJsModule: (source: string, filename: string) => evaluateCommonJsModule(source, filename),
+    evaluateModule: (specifier: string) => evaluateModule(specifier),
+    defineGlobals: (endowments: Readonly<Record<string, unknown>>) => defineGlobals(endowments),
+    keep: (name: string, value: unknown) => keep(name, value),
+    root: (name: string) => root(name),
+    keptFunction: (name: string) => {
+      let kept = keptFunctions.get(name);
+      if (!kept) keptFunctions.set(name, (kept = side.wellKnown(`kept:${name}`, 'f') as (...args: unknown[]) => unknown));
+      return kept;
+    },
     guestGlobal: side.wellKnown('globalThis') as Record<string | symbol, unknown>,
     revoke: () => side.revoke(),
     flushReleases: () => side.flushReleases(),
     adopt: (tables: AdoptedTables) => side.adopt(tables),
     stats: () => {
-      const wet = control.stats();
+      const wet = stats();
       return { dry: side.stats(), wet: { exported: wet.exported, imported: wet.imported, promises: wet.promises } };
     },
   });

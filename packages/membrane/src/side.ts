@@ -44,6 +44,11 @@ export interface MembraneSideOptions {
   /** Local objects the other side may reach by name. */
   readonly wellKnown?: Readonly<Record<string, object>>;
   /**
+   * Local objects the other side may reach by a name `wellKnown` does not list (the guest's kept
+   * values, as `kept:` and their name): undefined when nothing goes by that name.
+   */
+  readonly named?: (name: string) => object | undefined;
+  /**
    * The name a local object is sent with the first time, so that after a restore the new host can
    * bind the same id to its own object of that name (see adopt).
    */
@@ -112,8 +117,8 @@ export interface MembraneStats {
 export interface MembraneSide {
   /** Answers one request of the other side's. */
   receive(request: Request): Reply;
-  /** A proxy of the other side's well-known object `name`. */
-  wellKnown(name: string): unknown;
+  /** A proxy of the other side's well-known object `name` (a function's, with kind 'f'): making it sends nothing. */
+  wellKnown(name: string, kind?: 'o' | 'f'): unknown;
   /** Ends the membrane: every proxy throws RevokedError, every request is refused. */
   revoke(): void;
   /** Sends the releases of proxies the collector has taken. */
@@ -423,7 +428,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         return entry.value;
       }
       if (encoded.$ === 'w') {
-        const value = Object.hasOwn(wellKnownLocal, encoded.n) ? wellKnownLocal[encoded.n] : undefined;
+        const value = Object.hasOwn(wellKnownLocal, encoded.n) ? wellKnownLocal[encoded.n] : options.named?.(encoded.n);
         if (!value) throw new ProtocolError(`no well-known object ${JSON.stringify(encoded.n)} on the ${name} side`);
         return value;
       }
@@ -735,7 +740,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   return Object.freeze({
     receive,
     // a well-known object is addressed by name, and never released
-    wellKnown: (wellKnownName: string) => makeProxy('o', { $: 'w', n: wellKnownName }),
+    wellKnown: (wellKnownName: string, kind: 'o' | 'f' = 'o') => makeProxy(kind, { $: 'w', n: wellKnownName }),
     revoke: () => {
       revoked = true;
       updateGate();

@@ -132,6 +132,16 @@ export function connectWet(send: (request: Request) => Reply, pump: Pump): (requ
     guard: fullAuthority,
     send,
     wellKnown: { controlChannel, globalThis: global },
+    // what the host calls by name, one crossing each with nothing to look up first: the control
+    // channel's methods, and kept values (Membrane.keptFunction)
+    named: (wellKnownName) => {
+      if (wellKnownName.startsWith('control:')) {
+        const method = wellKnownName.slice(8);
+        return Object.hasOwn(controlChannel, method) ? (controlChannel as Record<string, object>)[method] : undefined;
+      }
+      const kept = wellKnownName.startsWith('kept:') ? roots.get(wellKnownName.slice(5)) : undefined;
+      return (typeof kept === 'object' && kept !== null) || typeof kept === 'function' ? kept : undefined;
+    },
     ...(pump.makeTraps ? { nativeTraps: (handler, hooks) => pump.makeTraps!(handler, hooks) } : {}),
   });
   const fast = side.fastPath();

@@ -87,10 +87,10 @@ export const consolePlugin = definePlugin({
         write(stream === 'err' ? 'err' : 'out', typeof line === 'string' ? visible(line) : '[unformattable]'),
     });
     context.guestScript(GUEST);
-    // Looked up at each call, not kept, so that a restored host crosses as the original did.
+    // called by the plugin's name: one crossing, and a restored host crosses as the original did
     return Object.freeze({
       format(value: unknown) {
-        const text = (context.guest() as (value: unknown) => unknown)(value);
+        const text = context.callGuest(value);
         if (typeof text !== 'string')
           throw new TypeError(
             `console: the guest side answered format with ${text === null ? 'null' : `a ${typeof text}`}, never a string: the guest's heap is not as the plugin left it; restore the sandbox from a snapshot`,

@@ -144,13 +144,8 @@ export const timersPlugin = definePlugin({
     if (!Number.isSafeInteger(start) || start < 0)
       throw new RangeError(`timers: start must be a whole number of ms ≥ 0, got ${String(start)}`);
     context.guestScript(TIMERS_GUEST.replace('START', String(start)));
-    // Looked up at each operation, not kept: a restored host must cross exactly as the original
-    // did from the same point, or its journal (and its snapshots) would differ. The lookup is the
-    // sandbox's (two crossings); the operation itself is the one call.
-    const call: Control = (op, ms) => {
-      const control = context.guest() as Control;
-      return ms === undefined ? control(op) : control(op, ms);
-    };
+    // by the plugin's name, each time: one crossing, and a restored host crosses as the original did
+    const call: Control = (op, ms) => (ms === undefined ? context.callGuest(op) : context.callGuest(op, ms));
     const advance = (ms: number): Fired => {
       if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`timers.advance takes a number of ms ≥ 0, got ${String(ms)}`);
       return readFired('advance', call('advance', ms));

@@ -34,6 +34,14 @@ describe('timersPlugin', () => {
     );
   });
 
+  it('moves the clock in one call into the guest when nothing is due', () => {
+    using sandbox = createSandbox({ engine, plugins: [timersPlugin] });
+    const timers = sandbox.plugins.timers as import('@xsb/plugin-timers').Timers;
+    const from = sandbox.journal.length;
+    expect(timers.advance(10)).toEqual({ fired: 0, errors: [], moreErrors: 0 });
+    expect(sandbox.journal.slice(from).map((entry) => entry.kind)).toEqual(['toGuest', 'guestReply']);
+  });
+
   it('reports what callbacks threw, and keeps going', () => {
     using sandbox = createSandbox({ engine, plugins: [timersPlugin] });
     const timers = sandbox.plugins.timers as import('@xsb/plugin-timers').Timers;

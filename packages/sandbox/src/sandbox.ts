@@ -206,6 +206,13 @@ function install(uses: readonly PluginUse[], endowments: Readonly<Record<string,
           );
         return journaled.membrane.root(PLUGIN_ROOT(plugin.name));
       },
+      callGuest(...args) {
+        if (!journaled)
+          throw new Error(
+            `the plugin "${plugin.name}" called its guest side before the sandbox exists: call from its API, later`,
+          );
+        return journaled.membrane.keptFunction(PLUGIN_ROOT(plugin.name))(...args);
+      },
       meter,
     };
     apis[plugin.name] = plugin.install(context, options);
