@@ -158,7 +158,11 @@ describe('the binary wire', () => {
         op: 'apply',
         t: { $: 'd', id: 1 },
         self: { $: 's', id: 2, k: 'o', n: 'config' },
-        args: [{ $: 'p', id: 3 }, { $: 'e', n: 'E', m: '', s: '', c: { $: 's', id: 4, k: 'f' } }, { $: 'd', id: 5 }],
+        args: [
+          { $: 'p', id: 3 },
+          { $: 'e', n: 'E', m: '', s: '', c: { $: 's', id: 4, k: 'f' } },
+          { $: 'd', id: 5 },
+        ],
       }),
       visitor,
     );
@@ -181,9 +185,10 @@ describe('the binary wire', () => {
       const bytes = encodeMessage(message);
       for (let cut = 0; cut <= bytes.length; cut++) {
         const part = bytes.subarray(0, cut);
-        expect(outcome(() => scanReferences(part, never)), `${describeMessage(bytes)} cut at ${cut}`).toBe(
-          outcome(() => decodeMessage(part)),
-        );
+        expect(
+          outcome(() => scanReferences(part, never)),
+          `${describeMessage(bytes)} cut at ${cut}`,
+        ).toBe(outcome(() => decodeMessage(part)));
       }
     }
     const bad = [[OPS.ok, 22], [OPS.get, TAGS.LIST, 0, 0, 0, 0, TAGS.NULL], [OPS.ok, TAGS.BIGINT, 1, 0, 0, 0, 0x78], [13]];
