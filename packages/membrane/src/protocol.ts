@@ -52,7 +52,7 @@
 //
 // A message must end where its last field ends: trailing bytes, a length past the end, an unknown
 // op, tag or symbol index, a kind or flag byte out of range, are each a ProtocolError.
-import { decodeCesu8 } from '@xsb/xs-wasm';
+import { decodeCesu8, writeCesu8 } from '@xsb/xs-wasm';
 import { ProtocolError } from './errors.js';
 import { WELL_KNOWN_SYMBOLS } from './symbols.js';
 
@@ -208,25 +208,12 @@ function u32(value: number): void {
   at += 4;
 }
 
-/** A string as u32 length and CESU-8, written in place (no TextEncoder: most are short and ASCII). */
+/** A string as u32 length and CESU-8, written in place. */
 function string(text: string): void {
   room(4 + text.length * 3);
-  const start = at + 4;
-  let n = start;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80 && unit !== 0) out[n++] = unit;
-    else if (unit < 0x800) {
-      out[n++] = 0xc0 | (unit >> 6);
-      out[n++] = 0x80 | (unit & 0x3f);
-    } else {
-      out[n++] = 0xe0 | (unit >> 12);
-      out[n++] = 0x80 | ((unit >> 6) & 0x3f);
-      out[n++] = 0x80 | (unit & 0x3f);
-    }
-  }
-  outView.setUint32(at, n - start, true);
-  at = n;
+  const end = writeCesu8(text, out, at + 4);
+  outView.setUint32(at, end - at - 4, true);
+  at = end;
 }
 
 function f64(value: number): void {

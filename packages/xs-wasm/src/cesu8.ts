@@ -22,7 +22,15 @@ const NOT_UTF8 = /[\0\ud800-\udfff]/;
 export function encodeCesu8(text: string): Uint8Array {
   if (!NOT_UTF8.test(text)) return utf8Encode(text);
   const out = new Uint8Array(text.length * 3);
-  let n = 0;
+  return out.subarray(0, writeCesu8(text, out, 0));
+}
+
+/**
+ * Writes a JavaScript string as CESU-8 into `out` from `at`, which must have room for three bytes
+ * a code unit; returns where it ended. By hand, with no TextEncoder: most membrane strings are short.
+ */
+export function writeCesu8(text: string, out: Uint8Array, at: number): number {
+  let n = at;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0x80 && unit !== 0) out[n++] = unit;
@@ -35,7 +43,7 @@ export function encodeCesu8(text: string): Uint8Array {
       out[n++] = 0x80 | (unit & 0x3f);
     }
   }
-  return out.subarray(0, n);
+  return n;
 }
 
 /** Decodes CESU-8 (and plain UTF-8, which XS also accepts as input) into a JavaScript string. */

@@ -1,4 +1,4 @@
-export { decodeCesu8, encodeCesu8 } from './cesu8.js';
+export { decodeCesu8, encodeCesu8, writeCesu8 } from './cesu8.js';
 export { Engine, type EngineOptions, loadEngine, type WasmSource } from './engine.js';
 export * as errors from './errors.js';
 export {
