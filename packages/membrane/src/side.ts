@@ -145,6 +145,12 @@ export interface FastPath {
 /** Captured as this module loads, before any guest code runs (see TrapHooks). */
 const weakMapGet = WeakMap.prototype.get;
 
+/**
+ * Causes an error carries across, at most: the rest of a longer chain is left out, since the
+ * engine's decoder refuses values nested deeper than 256 (c/xsb_wire.c), and an error must cross.
+ */
+const MAX_CAUSES = 64;
+
 /** Paths of the first arguments, for error messages, made once: a call should not build strings it may never show. */
 const ARG_PATHS: readonly string[] = Array.from({ length: 8 }, (_, i) => `args[${i}]`);
 
@@ -327,10 +333,16 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       // a getter threw: the error crosses with what could be read
     }
     const cause = Object.getOwnPropertyDescriptor(error, 'cause');
-    return cause && 'value' in cause
-      ? { $: 'e', n: errorName, m: message, s: stack, c: encode(cause.value, `${path}.cause`) }
-      : { $: 'e', n: errorName, m: message, s: stack };
+    if (!cause || !('value' in cause) || causeDepth >= MAX_CAUSES) return { $: 'e', n: errorName, m: message, s: stack };
+    causeDepth++;
+    try {
+      return { $: 'e', n: errorName, m: message, s: stack, c: encode(cause.value, `${path}.cause`) };
+    } finally {
+      causeDepth--;
+    }
   }
+  // how deep the error being encoded is in a chain of causes
+  let causeDepth = 0;
 
   function encodeArgs(args: readonly unknown[]): Encoded[] {
     const encoded = new Array<Encoded>(args.length);

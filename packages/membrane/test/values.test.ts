@@ -92,6 +92,35 @@ describe('values', () => {
     expect(echo(guestObject)).toBe(guestObject);
   });
 
+  it('carries an error with a chain of 1,000 causes both ways, the chain cut at 64 causes', async () => {
+    const { run } = await guest();
+    const chain = (n: number): Error => {
+      let error = new Error('leaf');
+      for (let i = 0; i < n; i++) error = new Error(`e${i}`, { cause: error });
+      return error;
+    };
+    const length = (error: unknown): number => {
+      let n = 0;
+      for (let e = error as { cause?: unknown } | undefined; e; e = e.cause as typeof e) n++;
+      return n;
+    };
+    expect(run('(e) => { let n = 0; while (e) { n++; e = e.cause } return n }')(chain(1000))).toBe(65);
+    let thrown: unknown;
+    try {
+      run('let e = new Error("leaf"); for (let i = 0; i < 1000; i++) e = new Error("e" + i, { cause: e }); throw e');
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).message).toBe('e999');
+    expect(length(thrown)).toBe(65);
+    const caught = run('(f) => { try { f() } catch (e) { let n = 0; while (e) { n++; e = e.cause } return n } }');
+    expect(
+      caught(() => {
+        throw chain(1000);
+      }),
+    ).toBe(65);
+  });
+
   it('refuses unique symbols with a typed error that names where', async () => {
     const { run } = await guest();
     const take = run('(a, b) => typeof b');
