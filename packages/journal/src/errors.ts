@@ -67,6 +67,23 @@ export class JournalDivergenceError extends JournalError {
  * A journal or snapshot written by another engine build: a divergence found before replaying,
  * since XS heaps and guest behaviour differ between builds. `index` is 0, the journal's start.
  */
+/**
+ * A journal written with the engine's fast path in one state (Engine.setFastPath), restored with it
+ * in the other: the guest can tell them apart (meter units, stack depth, a guest that replaced its
+ * own built-ins), so the replay would not be exact.
+ */
+export class FastPathMismatchError extends JournalDivergenceError {
+  override name = 'FastPathMismatchError';
+  constructor(
+    readonly written: boolean,
+    readonly running: boolean,
+  ) {
+    const state = (on: boolean) => `the engine's fast path ${on ? 'on' : 'off'}`;
+    super(0, state(written), state(running));
+    this.message = `the journal was written with ${state(written)}, but this engine has it ${running ? 'on' : 'off'}: restore it after engine.setFastPath(${written})`;
+  }
+}
+
 export class EngineMismatchError extends JournalDivergenceError {
   override name = 'EngineMismatchError';
   constructor(

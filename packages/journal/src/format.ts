@@ -40,6 +40,8 @@ export interface JournalHeader {
   readonly buildId: string;
   /** The version of the membrane's protocol its messages are in (PROTOCOL_VERSION of @xsb/membrane). */
   readonly protocol: number;
+  /** false when the engine's fast path was off (Engine.setFastPath): a replay must run so too. Absent when on. */
+  readonly fastPath?: false;
   readonly machine: MachineSettings;
   /** What the embedder recorded about itself (the sandbox: its plugins), as JSON. */
   readonly host?: unknown;
@@ -196,11 +198,16 @@ export class JournalReader {
     } catch {
       throw new JournalFormatError(12, 'the header is not JSON');
     }
-    const { id, buildId, machine, protocol } = (header ?? {}) as Partial<JournalHeader>;
+    const { id, buildId, machine, protocol, fastPath } = (header ?? {}) as Partial<JournalHeader>;
     check(
       12,
       typeof id === 'string' && typeof buildId === 'string' && typeof machine === 'object' && machine !== null,
       'the header lacks id, buildId or machine',
+    );
+    check(
+      12,
+      fastPath === undefined || fastPath === false,
+      `the header's fastPath is ${JSON.stringify(fastPath)}: only false is written`,
     );
     // messages in another protocol would be replayed as what they are not
     if (protocol !== PROTOCOL_VERSION) throw new ProtocolVersionError(12, protocol, PROTOCOL_VERSION);

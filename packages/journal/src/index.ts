@@ -13,6 +13,7 @@ export * as errors from './errors.js';
 export {
   DamagedBytesError,
   EngineMismatchError,
+  FastPathMismatchError,
   JournalDivergenceError,
   JournalError,
   JournalFormatError,

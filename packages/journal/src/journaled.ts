@@ -26,6 +26,7 @@ import {
 import { EntryLog, type EntryStore, SinkEntries } from './entry-log.js';
 import {
   EngineMismatchError,
+  FastPathMismatchError,
   JournalDivergenceError,
   JournalError,
   JournalFormatError,
@@ -138,6 +139,8 @@ export function startJournaled(engine: Engine, options: JournaledOptions = {}): 
   const settings = {
     buildId: engine.buildId,
     protocol: PROTOCOL_VERSION,
+    // a diagnostic mode a replay must share (see FastPathMismatchError): written only when off
+    ...(engine.fastPath ? {} : { fastPath: false as const }),
     machine: { ...options.machine },
     ...(options.host === undefined ? {} : { host: options.host }),
   };
@@ -155,6 +158,7 @@ export function restoreJournaled(engine: Engine, options: RestoreOptions): { jou
   const read = readJournal(options.journal);
   const { header } = read;
   if (header.buildId !== engine.buildId) throw new EngineMismatchError('journal', header.buildId, engine.buildId);
+  if ((header.fastPath ?? true) !== engine.fastPath) throw new FastPathMismatchError(header.fastPath ?? true, engine.fastPath);
   const snapshot = options.snapshot === undefined ? undefined : decodeSnapshot(options.snapshot);
   if (snapshot && snapshot.meta.buildId !== engine.buildId) {
     throw new EngineMismatchError('snapshot', snapshot.meta.buildId, engine.buildId);

@@ -26,6 +26,9 @@ export interface DispatchContext {
   release(id: number, count: number): void;
 }
 
+// Captured as the module loads: in the guest, before guest code can replace them
+const { apply, construct, has, ownKeys } = Reflect;
+
 type Handlers = { readonly [Op in Request['op']]: (request: Extract<Request, { op: Op }>) => unknown };
 
 /** Performs one request of the other side's; returns what it gives, before encoding. */
@@ -47,15 +50,15 @@ export function makeDispatch(context: DispatchContext): (request: Request) => un
       const args = decodeArgs(request.args);
       if (byName) guard.callByName(target.p, isLocal(self) ? self : undefined, args.filter(isLocal));
       else if (isLocal(self)) guard.call(fn, self);
-      return Reflect.apply(fn, self, args);
+      return apply(fn, self, args);
     },
     get: (request) => guard.get(local(request.t), decodeKey(request.k)),
     set: (request) => guard.set(local(request.t), decodeKey(request.k), decode(request.v)),
-    has: (request) => Reflect.has(local(request.t), decodeKey(request.k)),
+    has: (request) => has(local(request.t), decodeKey(request.k)),
     delete: (request) => guard.delete(local(request.t), decodeKey(request.k)),
     // keys that cannot cross (unique symbols) are not shown to the other side
     keys: (request) =>
-      Reflect.ownKeys(local(request.t)).filter(
+      ownKeys(local(request.t)).filter(
         (key) =>
           typeof key === 'string' || Symbol.keyFor(key) !== undefined || WELL_KNOWN_SYMBOLS.some((w) => symbolStatics[w] === key),
       ),
@@ -65,7 +68,7 @@ export function makeDispatch(context: DispatchContext): (request: Request) => un
     construct(request) {
       const fn = local(request.t);
       if (typeof fn !== 'function') throw new TypeError('the target of new is not a constructor');
-      return Reflect.construct(fn, decodeArgs(request.args));
+      return construct(fn, decodeArgs(request.args));
     },
     settle: (request) => context.settle(request),
     release(request) {

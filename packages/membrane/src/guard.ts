@@ -20,15 +20,18 @@ export interface ObjectGuard {
   callByName(path: string, self: unknown, locals: readonly object[]): void;
 }
 
+// Captured as the module loads: in the guest, before guest code can replace Reflect's methods
+// (the guest's side would follow them, and a guest could tell the fast path, which does not)
+const { get, getOwnPropertyDescriptor, getPrototypeOf, set, deleteProperty, defineProperty } = Reflect;
+
 /** The other side may do anything: how the guest performs the host's requests. */
 export const fullAuthority: ObjectGuard = Object.freeze({
-  get: (target: object, key: string | symbol) => Reflect.get(target, key),
-  describe: (target: object, key: string | symbol) => Reflect.getOwnPropertyDescriptor(target, key),
-  proto: (target: object) => Reflect.getPrototypeOf(target),
-  set: (target: object, key: string | symbol, value: unknown) => Reflect.set(target, key, value),
-  delete: (target: object, key: string | symbol) => Reflect.deleteProperty(target, key),
-  define: (target: object, key: string | symbol, descriptor: PropertyDescriptor) =>
-    Reflect.defineProperty(target, key, descriptor),
+  get: (target: object, key: string | symbol) => get(target, key),
+  describe: (target: object, key: string | symbol) => getOwnPropertyDescriptor(target, key),
+  proto: (target: object) => getPrototypeOf(target),
+  set: (target: object, key: string | symbol, value: unknown) => set(target, key, value),
+  delete: (target: object, key: string | symbol) => deleteProperty(target, key),
+  define: (target: object, key: string | symbol, descriptor: PropertyDescriptor) => defineProperty(target, key, descriptor),
   sentBack: () => {},
   call: () => {},
   callByName: () => {},

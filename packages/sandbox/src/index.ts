@@ -1,5 +1,6 @@
 export {
   EngineMismatchError,
+  FastPathMismatchError,
   JournalDivergenceError,
   type JournalEntry,
   JournalError,

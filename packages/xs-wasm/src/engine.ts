@@ -67,6 +67,11 @@ export class Engine {
    * Turns the pump's fast path (codec.setFastPath; see Machine.connect) on or off for the machines
    * created from now on, and those of the shared instance: on by default, off to compare the two.
    */
+  /** Whether the pump's fast path is on (see setFastPath). */
+  get fastPath(): boolean {
+    return this.#fastPath;
+  }
+
   setFastPath(on: boolean): void {
     this.#fastPath = on;
     this.#shared?.exports.xsb_set_fast_path(on ? 1 : 0);
