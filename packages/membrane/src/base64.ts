@@ -1,5 +1,6 @@
-// Binary data crosses as base64 text: it rides in the JSON messages at 4/3 of its size, where
-// JSON's own escapes would take up to six bytes per byte. Portable: the guest has no atob/btoa.
+// Base64 for the shipped template (scripts/build-template.mjs writes it, template.ts reads it), a
+// snapshot carried in a source module. Binary data crossing the membrane is not base64: it crosses
+// as its bytes (protocol.ts's BUFFER and VIEW). Portable: no atob/btoa, no Buffer.
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const CODES = new Uint8Array(128);
 for (let i = 0; i < ALPHABET.length; i++) CODES[ALPHABET.charCodeAt(i)] = i;

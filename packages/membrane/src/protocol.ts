@@ -4,7 +4,8 @@
 //
 // PROTOCOL_VERSION 1. Every message is one request or one reply; multi-byte fields are
 // little-endian; a string is `u32 n | n bytes of CESU-8` (XS's own text: UTF-16 code units, each
-// as UTF-8 would encode a code point, U+0000 as C0 80); ids are u32.
+// as UTF-8 would encode a code point, U+0000 as C0 80); binary data is `u32 n | n bytes`, as they
+// are; ids are u32.
 //
 //   message  = u8 op | fields
 //   op  1 GET        t k               read property k of t
@@ -42,8 +43,8 @@
 //   tag 15 PROMISE     u32 id: the sender's promise; a SETTLE follows
 //   tag 16 ERROR       string name | string message | string stack | u8 0, or u8 1 and the cause (a value)
 //   tag 17 DATE        f64 time value
-//   tag 18 BUFFER      string: an ArrayBuffer's bytes, in base64
-//   tag 19 VIEW        string class (Uint8Array, DataView, …) | string: its bytes, in base64
+//   tag 18 BUFFER      u32 n | n bytes: an ArrayBuffer's bytes
+//   tag 19 VIEW        string class (Uint8Array, DataView, …) | u32 n | n bytes: the bytes it views
 //   tag 20 LIST        u32 n | n values (the keys a KEYS request asks for)
 //   tag 21 DESCRIPTOR  u8 present | u8 flags | value if present & 1 | get if & 2 | set if & 4
 //                      present: 1 value, 2 get, 4 set, 8 writable, 16 enumerable, 32 configurable;
@@ -76,8 +77,8 @@ export type Encoded =
   | { readonly $: 'p'; readonly id: number } // the sender's promise: its settlement follows
   | { readonly $: 'e'; readonly n: string; readonly m: string; readonly s: string; readonly c?: Encoded } // an error, copied
   | { readonly $: 'dt'; readonly v: number } // a Date, copied
-  | { readonly $: 'ab'; readonly v: string } // an ArrayBuffer, copied (base64)
-  | { readonly $: 'ta'; readonly c: string; readonly v: string }; // a typed array or DataView, copied
+  | { readonly $: 'ab'; readonly v: ArrayBuffer } // an ArrayBuffer, copied: decoded, a buffer of its own
+  | { readonly $: 'ta'; readonly c: string; readonly v: ArrayBuffer }; // a typed array or DataView, copied: the bytes it views
 
 /** A value, a LIST or a DESCRIPTOR: lists and descriptors only where the format says (DEFINE's d, the replies to KEYS and DESCRIBE). */
 export type Payload = Encoded | readonly Encoded[] | EncodedDescriptor;
@@ -216,6 +217,25 @@ function string(text: string): void {
   at = end;
 }
 
+const bufferLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get!;
+
+/** An ArrayBuffer's bytes as u32 length and the bytes, copied in. */
+function binary(buffer: ArrayBuffer, what: string): void {
+  let bytes: Uint8Array;
+  try {
+    // the getter throws for anything but an ArrayBuffer (an array-like would make a Uint8Array too);
+    // the constructor throws for a detached one
+    bufferLength.call(buffer);
+    bytes = new Uint8Array(buffer);
+  } catch {
+    throw new ProtocolError(`cannot encode ${what}: it must be an ArrayBuffer, not detached`);
+  }
+  room(4 + bytes.length);
+  outView.setUint32(at, bytes.length, true);
+  out.set(bytes, at + 4);
+  at += 4 + bytes.length;
+}
+
 function f64(value: number): void {
   room(8);
   if (Number.isNaN(value)) {
@@ -321,12 +341,12 @@ function value(encoded: Payload): void {
       return;
     case 'ab':
       u8(TAGS.BUFFER);
-      string(e.v);
+      binary(e.v, "a buffer's bytes");
       return;
     case 'ta':
       u8(TAGS.VIEW);
       string(e.c);
-      string(e.v);
+      binary(e.v, "a view's bytes");
       return;
     case undefined:
       descriptor(e as EncodedDescriptor);
@@ -477,13 +497,19 @@ class Cursor {
     return F64[0]!;
   }
 
-  /** Steps over a string; returns where its bytes start. */
-  skipString(): number {
+  /** Steps over a string, or binary data (what: 'buffer'); returns where its bytes start. */
+  skipString(what = 'string'): number {
     const length = this.u32();
-    if (length > this.bytes.length - this.at) this.fail(`a string of ${length} bytes runs past the end`, this.at - 4);
+    if (length > this.bytes.length - this.at) this.fail(`a ${what} of ${length} bytes runs past the end`, this.at - 4);
     const start = this.at;
     this.at = start + length;
     return start;
+  }
+
+  /** Binary data, in a buffer of its own. */
+  binary(): ArrayBuffer {
+    const start = this.skipString('buffer');
+    return this.bytes.slice(start, this.at).buffer;
   }
 
   /** The kind byte of SENDER and NAMED, checked. */
@@ -614,10 +640,10 @@ class Reader extends Cursor {
       case TAGS.DATE:
         return { $: 'dt', v: this.f64() };
       case TAGS.BUFFER:
-        return { $: 'ab', v: this.string() };
+        return { $: 'ab', v: this.binary() };
       case TAGS.VIEW: {
         const c = this.string();
-        return { $: 'ta', c, v: this.string() };
+        return { $: 'ta', c, v: this.binary() };
       }
       case TAGS.LIST: {
         // every value is at least one byte: a count past the bytes left is a lie, not a big list
@@ -781,8 +807,10 @@ class Scanner extends Cursor {
       case TAGS.REGISTERED:
       case TAGS.INTRINSIC:
       case TAGS.WELL_KNOWN:
-      case TAGS.BUFFER:
         this.skipString();
+        break;
+      case TAGS.BUFFER:
+        this.skipString('buffer');
         break;
       case TAGS.BIGINT:
         this.bigint(start);
@@ -812,7 +840,7 @@ class Scanner extends Cursor {
         break;
       case TAGS.VIEW:
         this.skipString();
-        this.skipString();
+        this.skipString('buffer');
         break;
       case TAGS.LIST: {
         const n = this.count(LIST_PAST_END);
@@ -941,6 +969,8 @@ export function describeMessage(bytes: Uint8Array): string {
         ? '<undefined>'
         : typeof v === 'number' && !Number.isFinite(v)
           ? String(v)
-          : v,
+          : v instanceof ArrayBuffer
+            ? `<${v.byteLength} bytes>`
+            : v,
   );
 }

@@ -1,6 +1,5 @@
 // One side of the membrane. The same code runs on the host (the dry side) and, bundled, inside
 // the guest (the wet side); it names its own objects `local` and the other side's `remote`.
-import { fromBase64, toBase64 } from './base64.js';
 import { makeDispatch } from './dispatch.js';
 import { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
 import { ExportTable } from './export-table.js';
@@ -308,12 +307,19 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     if (object instanceof Error) return encodeError(object, path);
     if (object instanceof Promise) return { $: 'p', id: exportPromise(object) };
     if (object instanceof Date) return { $: 'dt', v: object.getTime() };
-    if (object instanceof ArrayBuffer) return { $: 'ab', v: toBase64(new Uint8Array(object)) };
+    // binary data crosses as a copy of its bytes, taken now (a later getter may write to it)
+    if (object instanceof ArrayBuffer) return { $: 'ab', v: object.slice(0) };
     if (ArrayBuffer.isView(object)) {
       const view = object as ArrayBufferView;
       const viewName = Object.keys(VIEWS).find((c) => view instanceof VIEWS[c]!);
       if (!viewName) throw new NotSerializableError(path, 'a binary view of an unknown kind');
-      return { $: 'ta', c: viewName, v: toBase64(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)) };
+      const { buffer, byteOffset, byteLength } = view;
+      // a view of a SharedArrayBuffer crosses as a copy in an ArrayBuffer
+      const v =
+        buffer instanceof ArrayBuffer
+          ? buffer.slice(byteOffset, byteOffset + byteLength)
+          : (new Uint8Array(buffer, byteOffset, byteLength).slice().buffer as ArrayBuffer);
+      return { $: 'ta', c: viewName, v };
     }
     const kind: Kind = typeof object === 'function' ? 'f' : Array.isArray(object) ? 'a' : 'o';
     const id = exports.export(object);
@@ -386,11 +392,15 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
       case 'dt':
         return new Date(e.v);
       case 'ab':
-        return fromBase64(e.v).buffer;
+        // the decoder's own copy: nothing else holds it
+        return e.v;
       case 'ta': {
         const View = Object.hasOwn(VIEWS, e.c) ? VIEWS[e.c] : undefined;
         if (!View) throw new ProtocolError(`unknown binary view ${JSON.stringify(e.c)}`);
-        return new View(fromBase64(e.v).buffer as ArrayBuffer);
+        const size = (View as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+        if (e.v.byteLength % size !== 0)
+          throw new ProtocolError(`a ${e.c} of ${e.v.byteLength} bytes: not a whole number of elements`);
+        return new View(e.v);
       }
       default:
         throw new ProtocolError(`unknown value ${JSON.stringify(e)}`);

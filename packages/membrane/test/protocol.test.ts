@@ -44,8 +44,9 @@ const MESSAGES: readonly Message[] = [
   { ok: [{ $: 'y', w: 'unscopables' }, 'a', { $: 'y', r: '' }] },
   { ok: { v: { $: 's', id: 1, k: 'a', n: 'rows' }, w: false } },
   { ok: { $: 'dt', v: 1.5e12 } },
-  { ok: { $: 'ab', v: 'AAEC' } },
-  { ok: { $: 'ta', c: 'Float64Array', v: 'AAAAAAAA8D8=' } },
+  { ok: { $: 'ab', v: new Uint8Array([0, 1, 2, 0xc0, 0xff]).buffer } },
+  { ok: { $: 'ab', v: new ArrayBuffer(0) } },
+  { ok: { $: 'ta', c: 'Float64Array', v: new Float64Array([1, Number.NaN]).buffer } },
   { ok: true },
   { ok: false },
   { err: { $: 'e', n: 'RangeError', m: 'x'.repeat(70_000), s: '' } },
@@ -103,6 +104,38 @@ describe('the binary wire', () => {
       /run past the end/,
     );
     expect(() => decodeMessage(new Uint8Array([OPS.release, 0xff, 0xff, 0xff, 0xff]))).toThrow(/run past the end/);
+    // binary data, alike
+    expect(() => decodeMessage(new Uint8Array([OPS.ok, TAGS.BUFFER, 3, 0, 0, 0, 1, 2]))).toThrow(
+      'message byte 2 of 8: a buffer of 3 bytes runs past the end',
+    );
+    expect(() => decodeMessage(new Uint8Array([OPS.ok, TAGS.VIEW, 1, 0, 0, 0, 0x61, 0xff, 0xff, 0xff, 0xff]))).toThrow(
+      'message byte 7 of 11: a buffer of 4294967295 bytes runs past the end',
+    );
+  });
+
+  it('carries binary data as its bytes, decoded into a buffer of its own', () => {
+    const data = new Uint8Array([1, 2, 3, 250]);
+    expect(hex(ok({ $: 'ab', v: data.buffer }))).toBe('40 12 04 00 00 00 01 02 03 fa');
+    expect(hex(ok({ $: 'ta', c: 'DataView', v: data.buffer }))).toBe(
+      '40 13 08 00 00 00 44 61 74 61 56 69 65 77 04 00 00 00 01 02 03 fa',
+    );
+    // decoded from the middle of a larger buffer: the copy holds those bytes and no others
+    const framed = new Uint8Array(20);
+    framed.set(ok({ $: 'ab', v: data.buffer }), 5);
+    const message = framed.subarray(5, 15);
+    const v = (decodeReply(message) as { ok: { v: ArrayBuffer } }).ok.v;
+    expect(v).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(v)]).toEqual([1, 2, 3, 250]);
+    message.fill(0);
+    expect([...new Uint8Array(v)]).toEqual([1, 2, 3, 250]);
+    // a megabyte, in one copy each way
+    const big = new Uint8Array(1 << 20).map((_, i) => i);
+    const back = (decodeReply(ok({ $: 'ta', c: 'Uint8Array', v: big.buffer })) as { ok: { v: ArrayBuffer } }).ok.v;
+    expect(Buffer.from(back).equals(big)).toBe(true);
+    // described by size, not byte by byte
+    expect(describeMessage(ok({ $: 'ta', c: 'Uint8Array', v: data.buffer }))).toBe(
+      '{"ok":{"$":"ta","c":"Uint8Array","v":"<4 bytes>"}}',
+    );
   });
 
   it('refuses unknown ops, tags, kinds, symbols, bits and outcomes, naming the byte', () => {
@@ -143,6 +176,13 @@ describe('the binary wire', () => {
     expect(() => encodeMessage({ op: 'get', t: { $: 'd', id: -1 }, k: 'a' })).toThrow(/an id must be a u32/);
     expect(() => encodeMessage({ ok: { $: 'y', w: 'dispose' } })).toThrow(/well-known symbol/);
     expect(() => encodeMessage({ ok: { $: 'q' } as unknown as Encoded })).toThrow(ProtocolError);
+    // binary data must be an ArrayBuffer, not detached: not a string, a view or an array-like
+    const detached = new ArrayBuffer(4);
+    structuredClone(detached, { transfer: [detached] });
+    for (const v of ['AAEC', new Uint8Array(2), { length: 2 }, detached] as unknown as ArrayBuffer[]) {
+      expect(() => encodeMessage({ ok: { $: 'ab', v } })).toThrow(/cannot encode a buffer's bytes: it must be an ArrayBuffer/);
+      expect(() => encodeMessage({ ok: { $: 'ta', c: 'Uint8Array', v } })).toThrow(ProtocolError);
+    }
   });
 
   it('scans the ids a message names without decoding it, and refuses exactly what decoding refuses', () => {
@@ -210,6 +250,10 @@ describe('the binary wire', () => {
       fc.record({ $: fc.constant('i' as const), p: fc.string() }),
       fc.record({ $: fc.constant('p' as const), id }),
       fc.record({ $: fc.constant('y' as const), r: fc.string({ unit: 'binary' }) }),
+      fc.uint8Array({ maxLength: 40 }).map((bytes): Encoded => ({ $: 'ab', v: bytes.slice().buffer })),
+      fc
+        .tuple(fc.constantFrom('Uint8Array', 'DataView', 'Float64Array'), fc.uint8Array({ maxLength: 40 }))
+        .map(([c, bytes]): Encoded => ({ $: 'ta', c, v: bytes.slice().buffer })),
     );
     fc.assert(
       fc.property(leaf, fc.array(leaf, { maxLength: 6 }), (self, args) => {

@@ -97,6 +97,19 @@ static int wire_check_string(xsbReader* r)
 	return 1;
 }
 
+/* Binary data (BUFFER, VIEW): u32 n | n bytes, any bytes. */
+static int wire_check_bytes(xsbReader* r)
+{
+	uint32_t length;
+	WIRE_NEED(r, 4);
+	length = wire_u32(r->bytes + r->at);
+	r->at += 4;
+	if (length > r->length - r->at)
+		return wire_fail(r, r->at - 4, "a buffer of %u bytes runs past the end", length);
+	r->at += length;
+	return 1;
+}
+
 static int wire_check_value(xsbReader* r);
 
 static int wire_check_descriptor_body(xsbReader* r, uint32_t start)
@@ -134,10 +147,12 @@ static int wire_check_value(xsbReader* r)
 		WIRE_NEED(r, 8);
 		r->at += 8;
 		return 1;
-	case T_STRING: case T_REGISTERED: case T_INTRINSIC: case T_WELL_KNOWN: case T_BUFFER:
+	case T_STRING: case T_REGISTERED: case T_INTRINSIC: case T_WELL_KNOWN:
 		return wire_check_string(r);
+	case T_BUFFER:
+		return wire_check_bytes(r);
 	case T_VIEW:
-		return wire_check_string(r) && wire_check_string(r);
+		return wire_check_string(r) && wire_check_bytes(r);
 	case T_BIGINT: {
 		uint32_t length, i, first;
 		int good;
@@ -351,6 +366,17 @@ static void wire_push_string(txMachine* the, xsbReader* r)
 	r->at += length;
 }
 
+/* Binary data, pushed as a new ArrayBuffer of those bytes (one copy; the length was checked, and a
+   message is at most XSB_MAX_MESSAGE_SIZE, so it is a txInteger). */
+static void wire_push_bytes(txMachine* the, xsbReader* r)
+{
+	uint32_t length = wire_u32(r->bytes + r->at);
+	r->at += 4;
+	mxPushUndefined();
+	fxArrayBuffer(the, the->stack, (void*)(r->bytes + r->at), (txInteger)length, -1);
+	r->at += length;
+}
+
 /* {$: tag, ...}: the object, pushed, with its $ */
 static txSlot* wire_push_tagged(txMachine* the, txID* ids, const char* tag)
 {
@@ -489,14 +515,14 @@ static void wire_push_value(txMachine* the, txID* ids, xsbReader* r)
 	}
 	case T_BUFFER:
 		instance = wire_push_tagged(the, ids, "ab");
-		wire_push_string(the, r);
+		wire_push_bytes(the, r);
 		wire_put(the, instance, ids[W_v]);
 		return;
 	case T_VIEW:
 		instance = wire_push_tagged(the, ids, "ta");
 		wire_push_string(the, r);
 		wire_put(the, instance, ids[W_c]);
-		wire_push_string(the, r);
+		wire_push_bytes(the, r);
 		wire_put(the, instance, ids[W_v]);
 		return;
 	case T_LIST: {
@@ -800,6 +826,20 @@ static void wire_write_string_property(txMachine* the, xsbOut* out, txSlot* obje
 	mxPop();
 }
 
+/* An ArrayBuffer's bytes, as they are: read from its slots, not through byteLength or any method of the guest's. */
+static void wire_write_bytes_property(txMachine* the, xsbOut* out, txSlot* object, txID id, const char* what)
+{
+	txSlot* value = wire_get(the, object, id);
+	txSlot* arrayBuffer = mxIsReference(value) ? value->value.reference->next : C_NULL;
+	if (!arrayBuffer || !(arrayBuffer->flag & XS_INTERNAL_FLAG) || arrayBuffer->kind != XS_ARRAY_BUFFER_KIND)
+		mxTypeError("cannot encode %s: it must be an ArrayBuffer", what);
+	if (arrayBuffer->value.arrayBuffer.address == C_NULL)
+		mxTypeError("cannot encode %s: the ArrayBuffer is detached", what);
+	/* wire_room reallocates C memory only: no collection moves the buffer's chunk meanwhile */
+	wire_text(the, out, (const char*)arrayBuffer->value.arrayBuffer.address, (uint32_t)arrayBuffer->next->value.bufferInfo.length);
+	mxPop();
+}
+
 static uint32_t wire_to_u32(txMachine* the, txSlot* value, const char* what)
 {
 	if (value->kind == XS_INTEGER_KIND && value->value.integer >= 0)
@@ -980,12 +1020,12 @@ static void wire_write_value(txMachine* the, xsbMachine* m, xsbOut* out, txSlot*
 	}
 	else if (!c_strcmp(t, "ab")) {
 		wire_byte(the, out, T_BUFFER);
-		wire_write_string_property(the, out, value, ids[W_v], "a buffer's bytes");
+		wire_write_bytes_property(the, out, value, ids[W_v], "a buffer's bytes");
 	}
 	else if (!c_strcmp(t, "ta")) {
 		wire_byte(the, out, T_VIEW);
 		wire_write_string_property(the, out, value, ids[W_c], "a view's class");
-		wire_write_string_property(the, out, value, ids[W_v], "a view's bytes");
+		wire_write_bytes_property(the, out, value, ids[W_v], "a view's bytes");
 	}
 	else
 		mxTypeError("cannot encode value \"%s\": protocol.ts lists what a message holds", t);

@@ -55,6 +55,10 @@ export function encode(message: Any): Uint8Array {
     u32(b.length);
     for (const x of b) out.push(x);
   };
+  const bin = (b: ArrayBuffer) => {
+    u32(b.byteLength);
+    for (const x of new Uint8Array(b)) out.push(x);
+  };
   const desc = (d: Any) => {
     let p = 0;
     let f = 0;
@@ -139,11 +143,11 @@ export function encode(message: Any): Uint8Array {
         return f64(v.v);
       case 'ab':
         u8(18);
-        return str(v.v);
+        return bin(v.v);
       case 'ta':
         u8(19);
         str(v.c);
-        return str(v.v);
+        return bin(v.v);
       default:
         return desc(v);
     }
@@ -198,6 +202,11 @@ export function decode(bytes: Uint8Array): Any {
     const n = u32();
     at += n;
     return decodeCesu8(bytes.subarray(at - n, at));
+  };
+  const bin = () => {
+    const n = u32();
+    at += n;
+    return bytes.slice(at - n, at).buffer;
   };
   const desc = (): Any => {
     const p = u8();
@@ -256,10 +265,10 @@ export function decode(bytes: Uint8Array): Any {
       case 17:
         return (at += 8), { $: 'dt', v: view.getFloat64(at - 8, true) };
       case 18:
-        return { $: 'ab', v: str() };
+        return { $: 'ab', v: bin() };
       case 19: {
         const c = str();
-        return { $: 'ta', c, v: str() };
+        return { $: 'ta', c, v: bin() };
       }
       case 20:
         return list();
