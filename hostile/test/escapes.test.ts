@@ -689,7 +689,8 @@ const compromised: readonly (readonly [string, string, number | string])[] = [
   ['Promise.prototype.then', 'Promise.prototype.then = function (ok) { ok(Function); return this }', 2],
   ['Symbol.iterator on arrays', 'Array.prototype[Symbol.iterator] = function* () { yield { $: "w", n: "modules" } }', 2],
   ['Object.defineProperty', 'Object.defineProperty = (o) => o', 2],
-  ['Reflect.apply', 'Reflect.apply = (f, self, args) => Function(MARK)', 'guest value'],
+  // the guest's side performs calls with the Reflect.apply it captured before guest code ran
+  ['Reflect.apply', 'Reflect.apply = (f, self, args) => Function(MARK)', 2],
   ['Reflect.get', 'Reflect.get = () => ({ $: "d", id: 999 })', 2],
   [
     'JSON.stringify and JSON.parse',

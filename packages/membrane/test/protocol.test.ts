@@ -221,7 +221,8 @@ describe('the binary wire', () => {
         return (error as Error).message;
       }
     };
-    for (const message of MESSAGES) {
+    // (not the 70,000-character error: every cut of it would take seconds, and says nothing more)
+    for (const message of MESSAGES.filter((m) => encodeMessage(m).length < 10_000)) {
       const bytes = encodeMessage(message);
       for (let cut = 0; cut <= bytes.length; cut++) {
         const part = bytes.subarray(0, cut);

@@ -49,9 +49,17 @@ export function headers() {
 }
 
 /** Identifies the engine: XS sources and headers, glue and flags. Snapshots only restore on the same id. */
+/** The glue's files that c/xsb.c includes rather than the build compiling them (c/xsb_wire.c). */
+export function glueParts() {
+  return readdirSync(join(pkg, 'c'))
+    .filter((f) => f.endsWith('.c') && f !== 'xsb.c')
+    .sort()
+    .map((f) => join(pkg, 'c', f));
+}
+
 export function buildId(flags) {
   const hash = createHash('sha256');
-  for (const file of [...sources(), ...headers()]) hash.update(readFileSync(file));
+  for (const file of [...sources(), ...headers(), ...glueParts()]) hash.update(readFileSync(file));
   hash.update(JSON.stringify([defines, flags]));
   return hash.digest('hex').slice(0, 16);
 }
