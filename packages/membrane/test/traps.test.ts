@@ -91,7 +91,7 @@ async function run(on: boolean) {
   engine ??= await loadEngine();
   engine.setFastPath(on);
   const messages: string[] = [];
-  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+  const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   const machine = engine.createMachine();
   const membrane = attachMembrane(machine, {
     wire: (direct) => ({
