@@ -35,5 +35,6 @@ export {
   type MembraneSideOptions,
   type MembraneStats,
   makeMembraneSide,
+  type TrapHooks,
 } from './side.js';
 export { createConnectedMachine } from './template.js';
