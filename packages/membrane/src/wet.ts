@@ -38,6 +38,15 @@ interface CommonJsModule {
   exports: unknown;
 }
 
+// Captured as the bundle loads, before guest code can replace them: the host's calls by name go
+// through here, and a guest that replaced String.prototype.slice must not cut its own line.
+const { apply } = Reflect;
+const { hasOwn } = Object;
+const { slice, startsWith } = String.prototype;
+/** What follows `prefix` in `name`, or undefined. */
+const after = (name: string, prefix: string): string | undefined =>
+  apply(startsWith, name, [prefix]) ? (apply(slice, name, [prefix.length]) as string) : undefined;
+
 /**
  * The pump (the guest's end of the channel, in the engine) decodes each whole message from the
  * host (protocol.ts), hands it to the receiver this returns and encodes its reply; `send` does the
@@ -135,11 +144,11 @@ export function connectWet(send: (request: Request) => Reply, pump: Pump): (requ
     // what the host calls by name, one crossing each with nothing to look up first: the control
     // channel's methods, and kept values (Membrane.keptFunction)
     named: (wellKnownName) => {
-      if (wellKnownName.startsWith('control:')) {
-        const method = wellKnownName.slice(8);
-        return Object.hasOwn(controlChannel, method) ? (controlChannel as Record<string, object>)[method] : undefined;
-      }
-      const kept = wellKnownName.startsWith('kept:') ? roots.get(wellKnownName.slice(5)) : undefined;
+      const method = after(wellKnownName, 'control:');
+      if (method !== undefined)
+        return hasOwn(controlChannel, method) ? (controlChannel as Record<string, object>)[method] : undefined;
+      const keptName = after(wellKnownName, 'kept:');
+      const kept = keptName === undefined ? undefined : roots.get(keptName);
       return (typeof kept === 'object' && kept !== null) || typeof kept === 'function' ? kept : undefined;
     },
     ...(pump.makeTraps ? { nativeTraps: (handler, hooks) => pump.makeTraps!(handler, hooks) } : {}),
