@@ -152,9 +152,9 @@ static txCallback gCallbacks[] = { xsb_send, xsb_set_module_hook, xsb_import_now
 /* The root array's slots. */
 enum {
 	XSB_ROOT_RECEIVER, XSB_ROOT_HANDLES, XSB_ROOT_FREE_IDS, XSB_ROOT_MODULE_HOOK,
-	/* codec.setFastPath's arguments, in its order (xsb_wire.c) */
+	/* pump.setFastPath's arguments, in its order (xsb_wire.c) */
 	XSB_ROOT_FAST_TABLE, XSB_ROOT_FAST_GET, XSB_ROOT_FAST_RESULT, XSB_ROOT_FAST_THROWN,
-	/* codec.makeTraps's: the JavaScript traps and the side's hooks (xsb_wire.c) */
+	/* pump.makeTraps's: the JavaScript traps and the side's hooks (xsb_wire.c) */
 	XSB_ROOT_TRAP_APPLY, XSB_ROOT_TRAP_GET, XSB_ROOT_TRAP_REFS, XSB_ROOT_TRAP_WEAK_GET, XSB_ROOT_TRAP_ENCODE,
 	XSB_ROOT_TRAP_FINISH, XSB_ROOT_TRAP_PREPARE, XSB_ROOT_TRAP_GATE,
 	XSB_ROOT_LENGTH
@@ -1081,7 +1081,7 @@ static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)
    membrane registered, which asks the host: hook("resolve", specifier, referrer) and
    hook("load", name). Without a hook nothing resolves. */
 
-/* codec.setModuleHook(fn) */
+/* pump.setModuleHook(fn) */
 static void xsb_set_module_hook(txMachine* the)
 {
 	if ((xsToInteger(xsArgc) < 1) || !xsIsCallable(xsArg(0)))
@@ -1089,7 +1089,7 @@ static void xsb_set_module_hook(txMachine* the)
 	xsSetIndex(*xsb_root(the->xsb), XSB_ROOT_MODULE_HOOK, xsArg(0));
 }
 
-/* codec.importNow(specifier): the module's namespace, loaded, linked and run synchronously. */
+/* pump.importNow(specifier): the module's namespace, loaded, linked and run synchronously. */
 static void xsb_import_now(txMachine* the)
 {
 	if ((xsToInteger(xsArgc) < 1) || !mxIsStringPrimitive(&xsArg(0)))
@@ -1153,7 +1153,7 @@ void fxLoadModule(txMachine* the, txSlot* module, txID moduleID)
 	mxPop(); /* name */
 }
 
-/* codec.evaluateScript(source): runs a script as the host's evaluate does, in the global scope,
+/* pump.evaluateScript(source): runs a script as the host's evaluate does, in the global scope,
    so that its let, const and class declarations stay for the scripts after it (an indirect eval
    would keep them to itself). */
 static void xsb_evaluate_script(txMachine* the)

@@ -12,7 +12,7 @@
  *   - wire_write_*(): encodes a structure the guest's JavaScript made, as encodeMessage does.
  *   - wire_fast(): GET and APPLY on exported objects answered without decoding (xsb_set_fast_path).
  *   - xsb_trap_apply(), xsb_trap_get(): the other way, the guest's proxies' `apply` and `get`
- *     traps, which write the request and read a primitive reply themselves (codec.makeTraps).
+ *     traps, which write the request and read a primitive reply themselves (pump.makeTraps).
  */
 
 enum {
@@ -1376,7 +1376,7 @@ fallback:
 	return 0;
 }
 
-/* codec.setFastPath(table, get, encodeResult, encodeThrown), or setFastPath(undefined) to stop. */
+/* pump.setFastPath(table, get, encodeResult, encodeThrown), or setFastPath(undefined) to stop. */
 static void xsb_set_fast_path_callback(txMachine* the)
 {
 	txSlot* root = xsb_root(the->xsb);
@@ -1392,7 +1392,7 @@ static void xsb_set_fast_path_callback(txMachine* the)
 /* ---------------------------------------------------------------- the guest's traps */
 
 /* The guest's calls and reads of the host's objects, the other way from the fast path: `apply`
-   and `get` of the wet side's proxy handler (codec.makeTraps; TrapHooks in side.ts) write the
+   and `get` of the wet side's proxy handler (pump.makeTraps; TrapHooks in side.ts) write the
    request here, send it as send() does and return a primitive reply themselves. What they cannot
    do alike goes to the side's JavaScript: a value that is not a primitive is encoded by its encode
    (ids are given in the same order as the JavaScript trap gives them), a reply that is not a
@@ -1616,7 +1616,7 @@ static void xsb_trap_get(txMachine* the)
 	wire_trap_send(the, m, out, 1);
 }
 
-/* codec.makeTraps(handler, hooks): a handler with handler's traps but apply and get, which are the
+/* pump.makeTraps(handler, hooks): a handler with handler's traps but apply and get, which are the
    ones above; they keep handler's apply and get, and the hooks (TrapHooks in side.ts), in the
    machine's root, so a machine has one such handler at a time (its wet side's). */
 static void xsb_make_traps(txMachine* the)

@@ -64,7 +64,7 @@ export class Engine {
   }
 
   /**
-   * Turns the pump's fast path (codec.setFastPath; see Machine.connect) on or off for the machines
+   * Turns the pump's fast path (pump.setFastPath; see Machine.connect) on or off for the machines
    * created from now on, and those of the shared instance: on by default, off to compare the two.
    */
   /** Whether the pump's fast path is on (see setFastPath). */

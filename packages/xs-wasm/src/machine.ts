@@ -248,7 +248,7 @@ export class Machine implements Disposable, HandleOwner {
   }
 
   /**
-   * Opens the message pump: calls the guest function `factory(send, codec)`, and keeps the
+   * Opens the message pump: calls the guest function `factory(send, pump)`, and keeps the
    * function it returns as the guest's receiver. The pump is the guest's end of @xsb/channel,
    * built into the engine: deliver() takes the host's end's frames. Messages are the membrane's
    * wire (@xsb/membrane's protocol.ts, whose header comment specifies the bytes), and the guest
@@ -259,16 +259,16 @@ export class Machine implements Disposable, HandleOwner {
    * reply decoded. Both directions nest to any depth. Malformed bytes from the host never reach
    * the receiver: the engine answers ERR with an ERROR named ProtocolError (empty stack); a
    * malformed reply to send() throws a ProtocolError in the guest.
-   * `codec.setFastPath(table, get, encodeResult, encodeThrown)` lets the engine answer GET and
+   * `pump.setFastPath(table, get, encodeResult, encodeThrown)` lets the engine answer GET and
    * APPLY on exported objects itself, without decoding (table: the wet side's Map of id → entry
    * with an own `value`; get: Map.prototype.get; encodeResult/encodeThrown: what the general path
    * would encode for a result or a thrown value), with the bytes the receiver's reply would have;
-   * `codec.setFastPath(undefined)` turns it off (Engine.setFastPath turns it off everywhere).
-   * `codec.setModuleHook(hook)` gives the machine its ES module host: XS calls
+   * `pump.setFastPath(undefined)` turns it off (Engine.setFastPath turns it off everywhere).
+   * `pump.setModuleHook(hook)` gives the machine its ES module host: XS calls
    * `hook('resolve', specifier, referrer | undefined)` for a module's full name (undefined: not
-   * found) and `hook('load', name)` for its source; `codec.importNow(specifier)` loads, links and
+   * found) and `hook('load', name)` for its source; `pump.importNow(specifier)` loads, links and
    * runs a module graph synchronously and returns the namespace. Loaded modules stay in the heap.
-   * `codec.evaluateScript(source)` runs a script in the global scope, as evaluate() does.
+   * `pump.evaluateScript(source)` runs a script in the global scope, as evaluate() does.
    */
   connect(factory: Handle): void {
     const pointer = this.#live();
