@@ -1,10 +1,10 @@
-// The entries a journaled machine lists (Journaled.entries). Kept compactly: a journal in a
-// MemorySink is read back from the sink's bytes, which hold every entry already; with another
-// sink, the bytes go into one growing buffer rather than an object and a buffer each, so that a
+// The entries a journaled machine lists (Journaled.entries). Kept compactly: a journal whose sink
+// keeps it in memory (MemorySink) is read back from the sink's bytes, which hold every entry
+// already; with another sink, the bytes go into one growing buffer rather than an object and a buffer each, so that a
 // long life costs the collector nothing to walk and a crossing allocates nothing that outlives it.
 import type { EntryKind, JournalEntry } from './entries.js';
 import { JournalReader } from './format.js';
-import type { MemorySink } from './sink.js';
+import type { JournalSink } from './sink.js';
 
 export interface EntryStore {
   readonly length: number;
@@ -13,15 +13,26 @@ export interface EntryStore {
   list(): readonly JournalEntry[];
 }
 
-/** The entries of a journal in a MemorySink, read from its bytes as they are asked for. */
-export class SinkEntries implements EntryStore {
-  readonly #sink: MemorySink;
+/** A sink that lends its bytes back (JournalSink.view). */
+type ViewableSink = JournalSink & { view(start: number): Uint8Array };
+
+/** The store for a sink's entries: read from its bytes if it lends them, kept here otherwise. */
+export function entryStore(sink: JournalSink, entries: readonly JournalEntry[]): EntryStore {
+  if (sink.view) return new SinkEntries(sink as ViewableSink, entries.length);
+  const log = new EntryLog();
+  for (const entry of entries) log.push(entry.kind, entry.message);
+  return log;
+}
+
+/** The entries of a journal whose sink keeps it in memory, read from its bytes as they are asked for. */
+class SinkEntries implements EntryStore {
+  readonly #sink: ViewableSink;
   readonly #reader = new JournalReader();
   #count: number;
   #read = 0;
 
   /** `count`: entries the sink holds already. */
-  constructor(sink: MemorySink, count: number) {
+  constructor(sink: ViewableSink, count: number) {
     this.#sink = sink;
     this.#count = count;
   }
@@ -42,7 +53,7 @@ export class SinkEntries implements EntryStore {
 }
 
 /** Entries copied into one growing buffer, for sinks that keep nothing in memory. */
-export class EntryLog implements EntryStore {
+class EntryLog implements EntryStore {
   #bytes: Uint8Array = new Uint8Array(4096);
   #used = 0;
   /** Where entry i's message ends in #bytes (it starts where entry i - 1's ends). */

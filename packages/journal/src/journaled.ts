@@ -23,7 +23,7 @@ import {
   MESSAGE_KINDS,
   textEntry,
 } from './entries.js';
-import { EntryLog, type EntryStore, SinkEntries } from './entry-log.js';
+import { type EntryStore, entryStore } from './entry-log.js';
 import {
   EngineMismatchError,
   FastPathMismatchError,
@@ -315,11 +315,7 @@ class Recorder {
     this.#crc = crc;
     this.#sink = sink;
     this.#tables = tables;
-    if (sink instanceof MemorySink) this.#entries = new SinkEntries(sink, entries.length);
-    else {
-      this.#entries = new EntryLog();
-      for (const entry of entries) this.#entries.push(entry.kind, entry.message);
-    }
+    this.#entries = entryStore(sink, entries);
     this.#endowed = { index: -1, described: describeEndowments(endowments) };
     for (const name of Object.keys(endowments)) {
       const value = endowments[name];

@@ -7,6 +7,12 @@ export interface JournalSink {
   write(bytes: Uint8Array): void;
   /** Bytes written so far, those before the sink was opened included. */
   readonly size: number;
+  /**
+   * A sink that keeps the journal in memory lends it back: the bytes from `start` on, valid until
+   * the next write. A journaled machine then lists its entries from them rather than keep a
+   * second copy (see entry-log.ts).
+   */
+  view?(start: number): Uint8Array;
 }
 
 /** Bytes per chunk of a MemorySink once it has outgrown its first. */

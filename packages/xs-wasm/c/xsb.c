@@ -962,12 +962,7 @@ static uint32_t xsb_exchange(txMachine* the, xsbMachine* m, uint32_t length, uin
 static void xsb_push_reply(txMachine* the, xsbMachine* m, const uint8_t* bytes, uint32_t length)
 {
 	xsbReader r;
-	r.bytes = bytes;
-	r.length = length;
-	if (!wire_check(&r, WIRE_WANT_REPLY)) {
-		mxPushUndefined();
-		xsb_throw_named(the, the->stack, "ProtocolError", "the host's reply: %s", r.problem);
-	}
+	wire_check_reply(the, &r, bytes, length);
 	wire_push_message(the, m, &r);
 }
 
@@ -1041,13 +1036,11 @@ static void xsb_send(txMachine* the)
 			mxPullSlot(mxResult);
 		}
 		mxCatch(the) {
-			if (m->answer.data)
-				xsb_bytes_free(m, &m->answer);
+			wire_answer_free(m);
 			fxJump(the);
 		}
 	}
-	if (m->answer.data)
-		xsb_bytes_free(m, &m->answer);
+	wire_answer_free(m);
 }
 
 static void xsb_connect_body(txMachine* the, xsbMachine* m, void* data)

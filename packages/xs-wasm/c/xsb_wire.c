@@ -1484,6 +1484,24 @@ static void wire_trap_operand(txMachine* the, xsbMachine* m, xsbOut* out, txSlot
 	mxPop();
 }
 
+/* A reader of the host's reply in these bytes, checked: malformed bytes throw a ProtocolError. */
+static void wire_check_reply(txMachine* the, xsbReader* r, const uint8_t* bytes, uint32_t length)
+{
+	r->bytes = bytes;
+	r->length = length;
+	if (!wire_check(r, WIRE_WANT_REPLY)) {
+		mxPushUndefined();
+		xsb_throw_named(the, the->stack, "ProtocolError", "the host's reply: %s", r->problem);
+	}
+}
+
+/* Frees a reply collected over several frames (xsb_transmit), once it has been read. */
+static void wire_answer_free(xsbMachine* m)
+{
+	if (m->answer.data)
+		xsb_bytes_free(m, &m->answer);
+}
+
 /* Sends the request written in out, closes it, and sets the trap's result from the reply: a
    primitive OK here, anything else through hooks.finish(value, outcome). */
 static void wire_trap_send(txMachine* the, xsbMachine* m, xsbOut* volatile out, int get)
@@ -1505,12 +1523,7 @@ static void wire_trap_send(txMachine* the, xsbMachine* m, xsbOut* volatile out, 
 	{
 		mxTry(the) {
 			xsbReader r;
-			r.bytes = bytes;
-			r.length = length;
-			if (!wire_check(&r, WIRE_WANT_REPLY)) {
-				mxPushUndefined();
-				xsb_throw_named(the, the->stack, "ProtocolError", "the host's reply: %s", r.problem);
-			}
+			wire_check_reply(the, &r, bytes, length);
 			r.at = 1;
 			if (bytes[0] != WIRE_OK || bytes[1] > T_BIGINT)
 				outcome = bytes[0] == WIRE_ERR ? 2 : get;
@@ -1518,13 +1531,11 @@ static void wire_trap_send(txMachine* the, xsbMachine* m, xsbOut* volatile out, 
 			mxPullSlot(mxResult);
 		}
 		mxCatch(the) {
-			if (m->answer.data)
-				xsb_bytes_free(m, &m->answer);
+			wire_answer_free(m);
 			fxJump(the);
 		}
 	}
-	if (m->answer.data)
-		xsb_bytes_free(m, &m->answer);
+	wire_answer_free(m);
 	if (outcome >= 0) {
 		mxPushUndefined();
 		wire_root_item(the, m, XSB_ROOT_TRAP_FINISH);
@@ -1536,84 +1547,82 @@ static void wire_trap_send(txMachine* the, xsbMachine* m, xsbOut* volatile out, 
 	}
 }
 
+/* Writes a trap's request after its op's byte and the target's reference. */
+typedef void (*wireTrapWriter)(txMachine* the, xsbMachine* m, xsbOut* out);
+
+/* A trap of the guest's proxies in C: the JavaScript one (root slot `jsTrap`) when the call is not
+   `eligible`, the gate is closed or the target has no reference; otherwise the request `write`
+   finishes after the op and the reference, sent, its reply read (as a get's when `get`). */
+static void wire_trap(txMachine* the, int eligible, txInteger jsTrap, uint8_t op, wireTrapWriter write, int get)
+{
+	xsbMachine* m = the->xsb;
+	xsbOut* volatile out;
+	txSlot* ref;
+	/* the vars every body has: the framing's errors (xsbFrameError, xsbTooLarge) build in them */
+	xsVars(XSB_VARS);
+	if (!eligible || !wire_trap_open(the, m)) {
+		wire_trap_js(the, m, jsTrap);
+		return;
+	}
+	ref = wire_trap_ref(the, m, mxArgv(0));
+	if (!mxIsReference(ref)) {
+		mxPop();
+		wire_trap_js(the, m, jsTrap);
+		return;
+	}
+	out = wire_open(the, m);
+	mxTry(the) {
+		wire_byte(the, out, op);
+		wire_write_value(the, m, out, ref, 0);
+		write(the, m, out);
+	}
+	mxCatch(the) {
+		wire_close(m, out);
+		fxJump(the);
+	}
+	mxPop(); /* ref */
+	wire_trap_send(the, m, out, get);
+}
+
+/* APPLY's self and arguments, as encodeArgs reads them and wire_write_items writes them */
+static void wire_trap_write_apply(txMachine* the, xsbMachine* m, xsbOut* out)
+{
+	txSlot* args = mxArgv(2);
+	uint32_t count, i;
+	char path[24];
+	wire_trap_operand(the, m, out, mxArgv(1), "this", 0);
+	if (!mxIsReference(args))
+		mxTypeError("cannot encode args: it must be an array");
+	count = wire_to_u32(the, wire_get(the, args, mxID(_length)), "args");
+	mxPop();
+	wire_word(the, out, count);
+	for (i = 0; i < count; i++) {
+		mxPushSlot(args);
+		mxGetIndex(i);
+		snprintf(path, sizeof(path), "args[%u]", i);
+		wire_trap_operand(the, m, out, the->stack, path, 1);
+		mxPop();
+	}
+}
+
+/* GET's key: a string (a symbol goes to the JavaScript trap) */
+static void wire_trap_write_get(txMachine* the, xsbMachine* m, xsbOut* out)
+{
+	(void)m;
+	wire_write_primitive(the, out, mxArgv(1));
+}
+
 /* handler.apply(target, self, args) */
 static void xsb_trap_apply(txMachine* the)
 {
-	xsbMachine* m = the->xsb;
-	xsbOut* volatile out;
-	txSlot* ref;
-	/* the vars every body has: the framing's errors (xsbFrameError, xsbTooLarge) build in them */
-	xsVars(XSB_VARS);
-	if (mxArgc < 3 || !wire_trap_open(the, m)) {
-		wire_trap_js(the, m, XSB_ROOT_TRAP_APPLY);
-		return;
-	}
-	ref = wire_trap_ref(the, m, mxArgv(0));
-	if (!mxIsReference(ref)) {
-		mxPop();
-		wire_trap_js(the, m, XSB_ROOT_TRAP_APPLY);
-		return;
-	}
-	out = wire_open(the, m);
-	mxTry(the) {
-		txSlot* args = mxArgv(2);
-		uint32_t count, i;
-		char path[24];
-		wire_byte(the, out, WIRE_APPLY);
-		wire_write_value(the, m, out, ref, 0);
-		wire_trap_operand(the, m, out, mxArgv(1), "this", 0);
-		/* as encodeArgs reads them, and wire_write_items writes them */
-		if (!mxIsReference(args))
-			mxTypeError("cannot encode args: it must be an array");
-		count = wire_to_u32(the, wire_get(the, args, mxID(_length)), "args");
-		mxPop();
-		wire_word(the, out, count);
-		for (i = 0; i < count; i++) {
-			mxPushSlot(args);
-			mxGetIndex(i);
-			snprintf(path, sizeof(path), "args[%u]", i);
-			wire_trap_operand(the, m, out, the->stack, path, 1);
-			mxPop();
-		}
-	}
-	mxCatch(the) {
-		wire_close(m, out);
-		fxJump(the);
-	}
-	mxPop(); /* ref */
-	wire_trap_send(the, m, out, 0);
+	wire_trap(the, mxArgc >= 3, XSB_ROOT_TRAP_APPLY, WIRE_APPLY, wire_trap_write_apply, 0);
 }
 
-/* handler.get(target, key, receiver): a string key; a symbol goes to the JavaScript trap */
+/* handler.get(target, key, receiver) */
 static void xsb_trap_get(txMachine* the)
 {
-	xsbMachine* m = the->xsb;
-	xsbOut* volatile out;
-	txSlot* ref;
-	/* the vars every body has: the framing's errors (xsbFrameError, xsbTooLarge) build in them */
-	xsVars(XSB_VARS);
-	if (mxArgc < 2 || (mxArgv(1)->kind != XS_STRING_KIND && mxArgv(1)->kind != XS_STRING_X_KIND) || !wire_trap_open(the, m)) {
-		wire_trap_js(the, m, XSB_ROOT_TRAP_GET);
-		return;
-	}
-	ref = wire_trap_ref(the, m, mxArgv(0));
-	if (!mxIsReference(ref)) {
-		mxPop();
-		wire_trap_js(the, m, XSB_ROOT_TRAP_GET);
-		return;
-	}
-	out = wire_open(the, m);
-	mxTry(the) {
-		wire_byte(the, out, WIRE_GET);
-		wire_write_value(the, m, out, ref, 0);
-		wire_write_primitive(the, out, mxArgv(1));
-	}
-	mxCatch(the) {
-		wire_close(m, out);
-		fxJump(the);
-	}
-	mxPop(); /* ref */
-	wire_trap_send(the, m, out, 1);
+	int eligible = mxArgc >= 2 && (mxArgv(1)->kind == XS_STRING_KIND || mxArgv(1)->kind == XS_STRING_X_KIND);
+	wire_trap(the, eligible, XSB_ROOT_TRAP_GET, WIRE_GET, wire_trap_write_get, 1);
 }
 
 /* pump.makeTraps(handler, hooks): a handler with handler's traps but apply and get, which are the
