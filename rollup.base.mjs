@@ -1,4 +1,7 @@
 // The one bundling recipe every publishable package uses: ESM plus a single .d.ts per entry.
+
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
@@ -8,8 +11,9 @@ export function packageConfig({ input, external = (id) => !id.startsWith('.') &&
     {
       input,
       external,
-      output: { dir: 'dist', format: 'es', sourcemap: true },
-      plugins: [typescript({ tsconfig: './tsconfig.json', declaration: false, sourceMap: true, outDir: 'dist' })],
+      // no bare imports of what a chunk's dependencies import: bundlers warn of them
+      output: { dir: 'dist', format: 'es', sourcemap: true, hoistTransitiveImports: false },
+      plugins: [clean(), typescript({ tsconfig: './tsconfig.json', declaration: false, sourceMap: true, outDir: 'dist' })],
     },
     {
       input,
@@ -18,4 +22,19 @@ export function packageConfig({ input, external = (id) => !id.startsWith('.') &&
       plugins: [dts({ tsconfig: './tsconfig.json' })],
     },
   ];
+}
+
+/**
+ * Removes the previous build's code from dist (chunks have hashed names, so old ones would
+ * otherwise be packed too), leaving its folders: xs-wasm's dist/wasm is the wasm build's.
+ */
+function clean() {
+  return {
+    name: 'clean',
+    buildStart() {
+      if (!existsSync('dist')) return;
+      const files = readdirSync('dist', { withFileTypes: true }).filter((entry) => entry.isFile());
+      for (const file of files) rmSync(join('dist', file.name));
+    },
+  };
 }

@@ -334,7 +334,11 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     try {
       errorName = String(error.name);
       message = String(error.message);
-      stack = typeof error.stack === 'string' ? error.stack : '';
+      // The host's frames stay on the host: they name its files, and differ between runtimes (and
+      // between runs of one, with what its JIT compiled), so a journal or snapshot holding them
+      // would not be the same bytes everywhere. The guest's frames are XS's, the same everywhere.
+      if (name === 'wet') stack = typeof error.stack === 'string' ? error.stack : '';
+      else stack = message === '' ? errorName : `${errorName}: ${message}`;
     } catch {
       // a getter threw: the error crosses with what could be read
     }

@@ -121,10 +121,25 @@ export class Engine {
 /** Where the wasm comes from: its bytes, a URL to fetch, or an already compiled module. */
 export type WasmSource = BufferSource | URL | string | WebAssembly.Module;
 
-export const DEFAULT_WASM_URL = new URL('../dist/wasm/xsb.wasm', import.meta.url);
+/**
+ * The wasm file next to this package's code. A function, so that importing the package computes no
+ * URL: workerd has no import.meta.url, and takes the module compiled (see loadEngine). Bundlers
+ * that follow `new URL(…, import.meta.url)` (webpack, Vite) emit the file it names.
+ */
+export function defaultWasmUrl(): URL {
+  try {
+    return new URL('../dist/wasm/xsb.wasm', import.meta.url);
+  } catch (error) {
+    throw new EngineLoadError(
+      "this runtime gives modules no URL, so the engine's wasm cannot be found beside its code: pass it to loadEngine (in workerd, list xsb.wasm as a wasm module, import it and pass the WebAssembly.Module)",
+      { cause: error },
+    );
+  }
+}
 
 /** Compiles the engine (asynchronously, as browsers require for large modules). */
-export async function loadEngine(wasm: WasmSource = DEFAULT_WASM_URL, options?: EngineOptions): Promise<Engine> {
+export async function loadEngine(source?: WasmSource, options?: EngineOptions): Promise<Engine> {
+  const wasm = source ?? defaultWasmUrl();
   try {
     if (wasm instanceof WebAssembly.Module) return new Engine(wasm, options);
     if (typeof wasm === 'string' || wasm instanceof URL) {

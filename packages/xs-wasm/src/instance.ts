@@ -42,6 +42,9 @@ export class Instance {
     };
     const settings = {
       xsbHost: imports,
+      // the glue would otherwise compute the wasm's URL from import.meta.url, which workerd lacks;
+      // the module is already compiled (instantiateWasm), so no file is ever located
+      locateFile: (file: string) => file,
       print: () => {},
       printErr: () => {},
       instantiateWasm(info: WebAssembly.Imports, receive: (instance: WebAssembly.Instance) => void) {
