@@ -1,7 +1,7 @@
 // The guest's proxies' apply and get traps in C (codec.makeTraps, c/xsb_wire.c) against the wet
 // side's JavaScript traps (the engine's fast path switched off): the same guest code must send the
 // host the same bytes, get the same results and leave the same tables.
-import { attachMembrane, decodeMessage, encodeMessage, makeMembraneSide, type Request, type TrapHooks } from '@xsb/membrane';
+import { attachMembrane, decodeMessage, makeMembraneSide, type Request, type TrapHooks } from '@xsb/membrane';
 import { type Engine, loadEngine } from '@xsb/xs-wasm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fullAuthority } from '../src/guard.js';
@@ -86,16 +86,6 @@ function hostObject() {
   };
 }
 
-/** A message with its errors' stacks emptied, causes included. */
-function withoutStacks<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || value instanceof ArrayBuffer) return value;
-  if (Array.isArray(value)) return value.map(withoutStacks) as T;
-  const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) copy[key] = withoutStacks(item);
-  if (copy.$ === 'e') copy.s = '';
-  return copy as T;
-}
-
 async function run(on: boolean) {
   engine ??= await loadEngine();
   engine.setFastPath(on);
@@ -105,17 +95,18 @@ async function run(on: boolean) {
   const membrane = attachMembrane(machine, {
     wire: (direct) => ({
       toGuest: (bytes) => {
-        messages.push(`host ${hex(bytes)}`);
         const reply = direct.toGuest(bytes);
+        // releases come when the host's collector finds its proxies gone, whichever traps the
+        // guest has: when that is (before the run ends or not) is the host's engine's business
+        if ((decodeMessage(bytes) as { op?: string }).op === 'release') return reply;
+        messages.push(`host ${hex(bytes)}`);
         messages.push(`guest replied ${hex(reply)}`);
         return reply;
       },
       fromGuest: (bytes) => {
         messages.push(`guest ${hex(bytes)}`);
         const reply = direct.fromGuest(bytes);
-        // the host's own errors carry V8's stacks, which differ with what V8 has compiled by then:
-        // compared without them (the guest's stacks, which the traps could change, stay in)
-        messages.push(`host replied ${hex(encodeMessage(withoutStacks(decodeMessage(reply))))}`);
+        messages.push(`host replied ${hex(reply)}`);
         return reply;
       },
     }),
