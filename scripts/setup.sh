@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine (Node.js 20 and npm are all it needs) and runs the demo:
-# Debian's emscripten and chromium when missing, pnpm, the workspace's packages, XS's sources,
-# the wasm build and the TypeScript builds.
+# Debian's emscripten, chromium and firefox-esr when missing, pnpm, the workspace's packages (the
+# host matrix's Node.js 22 and 24, Bun, Deno and workerd among them, as binaries from the npm
+# registry), XS's sources, the wasm build and the TypeScript builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,7 @@ apt_install() {
 missing=()
 command -v emcc >/dev/null 2>&1 || missing+=(emscripten)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
