@@ -135,26 +135,24 @@ describe('the guest traps in C', () => {
     expect(c.result).toContain('read throws threw RangeError: from a getter');
   });
 
-  it('are faster than the JavaScript traps', async () => {
+  // Speed is the benchmark's to measure (bench/, `pnpm bench`); what a test can see for sure is
+  // that the guest runs none of the JavaScript trap's code: the meter counts what the guest ran.
+  it('run no guest code of the JavaScript trap: a loop of host calls costs the guest fewer meter units', async () => {
     engine ??= await loadEngine();
     const machine = engine.createMachine();
     const membrane = attachMembrane(machine);
     membrane.defineGlobals({ add: (a: number, b: number) => a + b });
     membrane.evaluateScript('var loop = (n) => { let s = 0; for (let i = 0; i < n; i++) s += add(i, 2); return s; }');
-    const time = (on: boolean) => {
+    const units = (on: boolean) => {
       engine!.setFastPath(on);
-      const start = performance.now();
       expect(membrane.evaluateScript('loop(2000)')).toBe(1999 * 1000 + 4000);
-      return performance.now() - start;
+      return machine.meterUsed;
     };
-    const c: number[] = [];
-    const js: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      c.push(time(true));
-      js.push(time(false));
-    }
+    const js = units(false);
+    const c = units(true);
     machine.dispose();
-    expect(Math.min(...c)).toBeLessThan(Math.min(...js));
+    // the JavaScript trap runs dozens of guest instructions per call
+    expect(c * 2).toBeLessThan(js);
   });
 
   it('keep the meter: a guest calling the host in a loop is stopped, and the machine goes on', async () => {
