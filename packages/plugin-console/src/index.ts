@@ -53,8 +53,8 @@ const GUEST = `(() => {
     for (let i = 0; i < args.length; i++) text += (i ? ' ' : '') + format(args[i], 0);
     return text;
   };
-  const out = (...args) => write('out', line(args));
-  const err = (...args) => write('err', line(args));
+  const out = (...args) => { write('out', line(args)); };
+  const err = (...args) => { write('err', line(args)); };
   defineProperty(globalThis, 'console', {
     value: freeze({ log: out, info: out, debug: out, error: err, warn: err }),
     writable: true,
@@ -82,9 +82,11 @@ export const consolePlugin = definePlugin({
     if (typeof write !== 'function') throw new TypeError('console: the options are the function that writes lines');
     context.defineGlobals({
       // only the guest side calls this, with strings; anything else is not read (a guest object's
-      // toString would run guest code outside the call that logged)
-      __xsbWrite: (stream: unknown, line: unknown) =>
-        write(stream === 'err' ? 'err' : 'out', typeof line === 'string' ? visible(line) : '[unformattable]'),
+      // toString would run guest code outside the call that logged). What `write` returns stays
+      // on the host: a logger's `info()` returning the logger would hand it to the guest.
+      __xsbWrite: (stream: unknown, line: unknown) => {
+        write(stream === 'err' ? 'err' : 'out', typeof line === 'string' ? visible(line) : '[unformattable]');
+      },
     });
     context.guestScript(GUEST);
     // called by the plugin's name: one crossing, and a restored host crosses as the original did

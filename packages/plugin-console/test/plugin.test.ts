@@ -70,3 +70,27 @@ it("writes the guest's control characters as text, so a line cannot drive the ho
   sandbox.evaluate(String.raw`console.log('a\tb\x1b[2J\x07\u009b1A\x7f', 'c\nd')`);
   expect(lines).toEqual(['a\tb\\x1b[2J\\x07\\x9b1A\\x7f c\nd']);
 });
+
+// Found by a user wiring a logger whose info() returns the logger (for chaining): the guest got
+// the logger back from console.log, and read its fields.
+it("gives the guest nothing of what write returns: console.log is undefined, and the journal's reply too", () => {
+  const logger = {
+    secret: 'db-password',
+    lines: [] as string[],
+    info(line: string) {
+      this.lines.push(line);
+      return this;
+    },
+  };
+  const journal = new MemorySink();
+  const sandbox = createSandbox({ engine, plugins: [[consolePlugin, (_stream, line) => logger.info(line)]], journal });
+  expect(sandbox.evaluate('const r = console.log("hi"); [typeof r, String(r)].join()')).toBe('undefined,undefined');
+  expect(sandbox.evaluate('console.error("x") === undefined && console.warn("y") === undefined')).toBe(true);
+  expect(logger.lines).toEqual(['hi', 'x', 'y']);
+  // the same bytes whatever write returns
+  const quiet = new MemorySink();
+  const other = createSandbox({ engine, plugins: [[consolePlugin, () => 42]], journal: quiet });
+  other.evaluate('const r = console.log("hi"); [typeof r, String(r)].join()');
+  other.evaluate('console.error("x") === undefined && console.warn("y") === undefined');
+  expect([...quiet.bytes()]).toEqual([...journal.bytes()]);
+});
