@@ -21,7 +21,7 @@ import {
   SandboxOptionsError,
   writable,
 } from '@xsb/sandbox';
-import { decodeCesu8, ECMASCRIPT_GLOBALS, encodeCesu8 } from '@xsb/xs-wasm';
+import { decodeCesu8, ECMASCRIPT_GLOBALS, EngineLoadError, encodeCesu8, loadEngine } from '@xsb/xs-wasm';
 
 /** What a runtime's entry gives the suite. */
 export interface SuiteInput {
@@ -172,6 +172,22 @@ export const CASES: readonly Case[] = [
       same(machine.call(add as never, undefined, 2n, 40n), 42n, 'a call with bigints');
       (add as { dispose(): void }).dispose();
       machine.dispose();
+    },
+  ],
+  [
+    'engine: loadEngine refuses bytes that are not wasm, typed, saying what to do',
+    async () => {
+      try {
+        await loadEngine(new Uint8Array([0, 1, 2, 3]));
+      } catch (error) {
+        if (!(error instanceof EngineLoadError)) throw new AssertionFailed(`expected EngineLoadError, got ${String(error)}`);
+        same(/did not load from 4 bytes: /.test(error.message), true, `the message "${error.message}"`);
+        // workerd compiles no wasm from bytes: the message says what to give it instead
+        if (/disallowed/i.test(error.message))
+          same(/give loadEngine a WebAssembly\.Module/.test(error.message), true, `the message "${error.message}"`);
+        return;
+      }
+      throw new AssertionFailed('four bytes loaded as an engine');
     },
   ],
   [

@@ -144,12 +144,34 @@ export async function loadEngine(source?: WasmSource, options?: EngineOptions): 
     if (wasm instanceof WebAssembly.Module) return new Engine(wasm, options);
     if (typeof wasm === 'string' || wasm instanceof URL) {
       const response = await fetch(wasm);
-      if (!response.ok) throw new EngineLoadError(`fetching ${wasm} answered ${response.status}`);
+      if (!response.ok) throw new EngineLoadError(notFetched(wasm, response.status, source === undefined));
       return new Engine(await WebAssembly.compile(await response.arrayBuffer()), options);
     }
     return new Engine(await WebAssembly.compile(wasm), options);
   } catch (error) {
     if (error instanceof EngineLoadError) throw error;
-    throw new EngineLoadError(`the xsb engine did not load from ${String(wasm)}: ${(error as Error).message}`, { cause: error });
+    const message = (error as Error).message;
+    // workerd, and pages whose Content-Security-Policy has no 'wasm-unsafe-eval'
+    const hint = /disallowed|not allowed|unsafe-eval|Content.Security/i.test(message)
+      ? ': this runtime compiles no wasm from bytes at run time; give loadEngine a WebAssembly.Module the runtime compiled (in workerd, import xsb.wasm as a wasm module)'
+      : '';
+    throw new EngineLoadError(`the xsb engine did not load from ${describeSource(wasm)}: ${message}${hint}`, { cause: error });
   }
+}
+
+function describeSource(wasm: WasmSource): string {
+  if (typeof wasm === 'string' || wasm instanceof URL) return String(wasm);
+  if (wasm instanceof WebAssembly.Module) return 'a WebAssembly.Module';
+  return `${wasm.byteLength} bytes`;
+}
+
+function notFetched(wasm: string | URL, status: number, byDefault: boolean): string {
+  // fetch resolves a relative URL against the page, not the script that names it
+  const where = typeof globalThis.location === 'object' ? new URL(wasm, globalThis.location.href).href : String(wasm);
+  const hint = byDefault
+    ? ". The wasm was not copied beside the code: bundlers that follow `new URL('…', import.meta.url)` (webpack 5, Vite) do; with others (esbuild), import the file (`import url from '@xsb/xs-wasm/xsb.wasm'`, with esbuild's `--loader:.wasm=file`) and pass `loadEngine(new URL(url, import.meta.url))`"
+    : typeof wasm === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(wasm)
+      ? ". A relative URL is taken from the page's address, not the script's: pass `new URL(url, import.meta.url)`"
+      : '';
+  return `fetching the xsb engine's wasm from ${where} answered ${status}${hint}`;
 }
