@@ -12,8 +12,19 @@ export function packageConfig({ input, external = (id) => !id.startsWith('.') &&
       input,
       external,
       // no bare imports of what a chunk's dependencies import: bundlers warn of them
-      output: { dir: 'dist', format: 'es', sourcemap: true, hoistTransitiveImports: false },
-      plugins: [clean(), typescript({ tsconfig: './tsconfig.json', declaration: false, sourceMap: true, outDir: 'dist' })],
+      output: {
+        dir: 'dist',
+        format: 'es',
+        sourcemap: true,
+        // the compiler names sources from its rootDir (the repository, for test-support/): they
+        // are this package's src/, which the maps carry whole (inlineSources), since src is not packed
+        sourcemapPathTransform: (source) => source.replace(/^(\.\.\/)+src\//, '../src/'),
+        hoistTransitiveImports: false,
+      },
+      plugins: [
+        clean(),
+        typescript({ tsconfig: './tsconfig.json', declaration: false, sourceMap: true, inlineSources: true, outDir: 'dist' }),
+      ],
     },
     {
       input,

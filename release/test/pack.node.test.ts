@@ -61,6 +61,45 @@ it('installs from packed tarballs with npm, outside the workspace, and works', (
   expect(installed.sort()).toEqual(PUBLISHABLE.slice().sort());
   const everything = readdirSync(join(app, 'node_modules')).filter((name) => !name.startsWith('.'));
   expect(everything).toEqual(['@xsb']);
+  // the packed types as a strict user's compiler reads them, libraries' included (skipLibCheck off),
+  // every entry and the wasm's subpath
+  const entries = [
+    ...PUBLISHABLE.filter((name) => name !== 'cli').map((name) => `@xsb/${name}`),
+    '@xsb/journal/node',
+    '@xsb/sandbox/node',
+  ];
+  writeFileSync(
+    join(app, 'types.ts'),
+    `${entries.map((entry) => `import '${entry}';`).join('\n')}\nimport wasm from '@xsb/xs-wasm/xsb.wasm';\nexport const url: string | WebAssembly.Module = wasm;\n`,
+  );
+  const compilerOptions = {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    skipLibCheck: false,
+    noEmit: true,
+    lib: ['ES2022', 'DOM', 'ESNext.Disposable'],
+    types: ['node'],
+    typeRoots: [join(repo, 'node_modules/@types')],
+  };
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['types.ts'] }));
+  sh(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', app], app);
+
+  // source maps that a user's debugger and bundler can use: each one named is packed, and names
+  // the package's own src/, whose text it carries (src is not packed)
+  for (const name of installed) {
+    const dist = join(app, 'node_modules/@xsb', name, 'dist');
+    for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
+      const named = /\/\/# sourceMappingURL=(.+)\s*$/.exec(readFileSync(join(dist, file), 'utf8'))?.[1];
+      if (!named) continue;
+      const map = JSON.parse(readFileSync(join(dist, named), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
+      for (const [i, source] of map.sources.entries()) {
+        expect(source, `${name}/dist/${named}`).toMatch(/^\.\.\/src\/[\w./-]+\.ts$/);
+        expect(typeof map.sourcesContent?.[i], `${name}/dist/${named}: ${source}`).toBe('string');
+      }
+    }
+  }
   const size = sizeOf(join(app, 'node_modules'));
   console.log(`npm install of the packed packages: ${installed.length} packages, ${(size / 1024).toFixed(0)} KiB`);
   expect(size).toBeLessThan(4 * 1024 * 1024);

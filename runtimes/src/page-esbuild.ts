@@ -7,5 +7,5 @@ import { type LifeBytes, runSuite } from './suite.js';
 
 Object.assign(globalThis, {
   runSuite: async (runtime: string, foreign?: LifeBytes) =>
-    runSuite({ runtime, engine: await loadEngine(new URL(wasmUrl, import.meta.url)), ...(foreign ? { foreign } : {}) }),
+    runSuite({ runtime, engine: await loadEngine(new URL(wasmUrl as string, import.meta.url)), ...(foreign ? { foreign } : {}) }),
 });

@@ -1,7 +1,7 @@
 import { DisposedError } from './errors.js';
 import type { HandleKind } from './scratch.js';
 
-/** What a handle needs of its machine. */
+/** @internal What a handle needs of its machine (a Machine, structurally: its release is internal). */
 export interface HandleOwner {
   release(id: number): void;
 }

@@ -28,7 +28,7 @@ import {
   XSB_THROWN,
   XSB_TOO_LARGE,
 } from './ffi.js';
-import { Handle, type HandleOwner } from './handle.js';
+import { Handle } from './handle.js';
 import type { Instance } from './instance.js';
 import { type GuestPrimitive, type ReadValue, ScratchReader, ScratchWriter } from './scratch.js';
 
@@ -136,7 +136,7 @@ class Host {
  * An XS machine: a guest realm with its own heap, in a wasm instance it may share with others.
  * Every operation is synchronous.
  */
-export class Machine implements Disposable, HandleOwner {
+export class Machine implements Disposable {
   readonly #instance: Instance;
   #pointer: MachinePointer | 0;
   readonly #id: number;
