@@ -170,14 +170,17 @@ describe('promise jobs', () => {
     expectUsable(sandbox);
   });
 
-  // Each promise here is resolved with the next, and the chain grows until XS's recursion over it
-  // (its collector marks recursively) exhausts the C stack: the machine dies typed before the
-  // meter stops the call. An open defect in XS (SECURITY.md); 1e5-deep nested arrays die the same
-  // way, and a flood of unchained jobs is metered as documented.
-  it('an endless chain of promise jobs today: a typed death, the others untouched', () => {
+  // Each promise here is resolved with the next, in a chain that never ends. XS's collector used to
+  // recurse over it in C until the host's stack ran out (a death, where the meter should stop the
+  // call); since patch 0012 it marks in a bounded stack, and the meter stops the guest.
+  it('an endless chain of promise jobs: metered, the machine alive, the others untouched', () => {
     const sandbox = make(metered);
-    const error = thrown(() => sandbox.evaluate('const f = () => Promise.resolve().then(f); f(); "started"'));
-    expectDead(sandbox, error, 'host-stack-overflow');
+    expect(thrown(() => sandbox.evaluate('const f = () => Promise.resolve().then(f); f(); "started"'))).toBeInstanceOf(
+      MeterExhaustedError,
+    );
+    // the chain goes on in the next call's jobs: metered again, never a death
+    expect(thrown(() => sandbox.evaluate('1 + 1'))).toBeInstanceOf(MeterExhaustedError);
+    sandbox.dispose();
   });
 
   // Queuing a job used to walk the whole pending list (XS's fxQueueJob), so n jobs queued in one
@@ -262,6 +265,15 @@ describe('stack', () => {
     expectUsable(sandbox);
   });
 
+  it('JSON.stringify of arrays nested 100,000 deep: a RangeError', () => {
+    // before patch 0012 the collector died first, while the arrays were built
+    const sandbox = make();
+    expect(thrown(() => sandbox.evaluate('let a = []; for (let i = 0; i < 1e5; i++) a = [a]; JSON.stringify(a)'))).toBeInstanceOf(
+      RangeError,
+    );
+    expectUsable(sandbox);
+  });
+
   it('JSON.stringify of objects nested 100,000 deep: a RangeError', () => {
     const sandbox = make();
     expect(
@@ -271,8 +283,7 @@ describe('stack', () => {
   });
 
   it.each([
-    // XS recurses in C with no frame in wasm memory here, so V8's own limit stops it (see README)
-    ['JSON.stringify of arrays nested 100,000 deep', 'let a = []; for (let i = 0; i < 1e5; i++) a = [a]; JSON.stringify(a)'],
+    // XS recurses in C with no frame in wasm memory here, so the host's own limit stops it (see README)
     ['a RegExp of 10,000 nested groups', 'new RegExp("(".repeat(1e4) + "a" + ")".repeat(1e4)).test("a")'],
     ['a RegExp of 100,000 nested non-capturing groups', 'new RegExp("(?:".repeat(1e5) + "a" + ")".repeat(1e5)).test("a")'],
     ['a RegExp of 100,000 alternatives', 'new RegExp(Array.from({ length: 1e5 }, (_, i) => "a" + i).join("|")).test("a99999")'],
@@ -295,14 +306,13 @@ describe('stack', () => {
     expectUsable(sandbox);
   });
 
-  it('building arrays nested 100,000 deep: MachineDeadError("host-stack-overflow")', () => {
-    // the collector marks nested arrays by recursing in C, past V8's own stack
+  it('arrays nested 1,000,000 deep: built, collected and snapshotted (patch 0012 marks in a bounded stack)', () => {
     const sandbox = make();
-    expectDead(
-      sandbox,
-      thrown(() => sandbox.evaluate('let a = [1]; for (let i = 0; i < 1e5; i++) a = [a]; 0')),
-      'host-stack-overflow',
-    );
+    expect(sandbox.evaluate('var a = [1]; for (let i = 0; i < 1e6; i++) a = [a]; 0')).toBe(0);
+    sandbox.collectGarbage();
+    expect(sandbox.snapshot().length).toBeGreaterThan(1e6);
+    expect(sandbox.evaluate('let d = 0; for (let x = a; Array.isArray(x); x = x[0]) d++; d')).toBe(1e6 + 1);
+    expectUsable(sandbox);
   });
 });
 

@@ -297,7 +297,9 @@ export class Machine implements Disposable {
   snapshot(options: { readonly tight?: boolean } = {}): Uint8Array {
     const pointer = this.#live();
     const instance = this.#instance;
-    this.#check(instance.exports.xsb_snapshot(pointer, options.tight ? 1 : 0));
+    // entered like every call into the machine: writing collects first, and a collection the
+    // host's stack cannot hold must kill the machine, not leave its heap half marked
+    this.#check(instance.enter(pointer, () => instance.exports.xsb_snapshot(pointer, options.tight ? 1 : 0)));
     const address = instance.view.getUint32(instance.scratch, true);
     const length = instance.view.getUint32(instance.scratch + 4, true);
     const bytes = instance.bytes.slice(address, address + length);
