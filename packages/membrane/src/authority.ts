@@ -11,7 +11,7 @@ import type { ObjectGuard } from './guard.js';
 import { symbolStatics, WELL_KNOWN_SYMBOLS } from './symbols.js';
 
 // Captured when the module loads: host code that runs later cannot redirect the guard.
-const { apply, get, getOwnPropertyDescriptor, getPrototypeOf, set, deleteProperty, defineProperty } = Reflect;
+const { apply, get, getOwnPropertyDescriptor, getPrototypeOf, set, deleteProperty, defineProperty, ownKeys } = Reflect;
 const { isArray } = Array;
 const weakSetHas = WeakSet.prototype.has;
 const weakSetAdd = WeakSet.prototype.add;
@@ -164,20 +164,34 @@ function reached(target: object, key: string | symbol, value: unknown, inherited
   }
 }
 
+/**
+ * A sloppy host function's `caller` and `arguments` are the host's call stack: its caller, and the
+ * arguments it was called with, neither of them handed to the guest. Strict ones throw on reading
+ * them, with each engine's own words. To the guest, functions have neither.
+ */
+const isCallStackKey = (target: object, key: string | symbol): boolean =>
+  typeof target === 'function' && (key === 'caller' || key === 'arguments');
+
 /** How the host performs the guest's requests on host objects. */
 export const hostObjectGuard: ObjectGuard = Object.freeze({
   get(target: object, key: string | symbol): unknown {
+    if (isCallStackKey(target, key)) return undefined;
     const value = get(target, key);
     reached(target, key, value, () => isInheritedData(target, key));
     return value;
   },
   describe(target: object, key: string | symbol): PropertyDescriptor | undefined {
+    if (isCallStackKey(target, key)) return undefined;
     const descriptor = getOwnPropertyDescriptor(target, key);
     if (descriptor && 'value' in descriptor) reached(target, key, descriptor.value, () => false);
     // a getter is a method of the object it was read off, like one read with get; a setter is a
     // write, so it runs only on what is writable
     if (descriptor?.get) reached(target, key, descriptor.get, () => false);
     return descriptor;
+  },
+  keys(target: object): (string | symbol)[] {
+    const keys = ownKeys(target);
+    return typeof target === 'function' ? keys.filter((key) => !isCallStackKey(target, key)) : keys;
   },
   proto(target: object): object | null {
     const prototype = getPrototypeOf(target);

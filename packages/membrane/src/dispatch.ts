@@ -27,7 +27,17 @@ export interface DispatchContext {
 }
 
 // Captured as the module loads: in the guest, before guest code can replace them
-const { apply, construct, has, ownKeys } = Reflect;
+const { apply, construct, has } = Reflect;
+
+/** Whether `new fn()` would construct: a new.target must be a constructor, and fn never runs. */
+function isConstructor(fn: object): boolean {
+  try {
+    construct(Object, [], fn as new () => unknown);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 type Handlers = { readonly [Op in Request['op']]: (request: Extract<Request, { op: Op }>) => unknown };
 
@@ -58,16 +68,21 @@ export function makeDispatch(context: DispatchContext): (request: Request) => un
     delete: (request) => guard.delete(local(request.t), decodeKey(request.k)),
     // keys that cannot cross (unique symbols) are not shown to the other side
     keys: (request) =>
-      ownKeys(local(request.t)).filter(
-        (key) =>
-          typeof key === 'string' || Symbol.keyFor(key) !== undefined || WELL_KNOWN_SYMBOLS.some((w) => symbolStatics[w] === key),
-      ),
+      guard
+        .keys(local(request.t))
+        .filter(
+          (key) =>
+            typeof key === 'string' ||
+            Symbol.keyFor(key) !== undefined ||
+            WELL_KNOWN_SYMBOLS.some((w) => symbolStatics[w] === key),
+        ),
     describe: (request) => guard.describe(local(request.t), decodeKey(request.k)),
     define: (request) => guard.define(local(request.t), decodeKey(request.k), decodeDescriptor(request.d)),
     proto: (request) => guard.proto(local(request.t)),
     construct(request) {
       const fn = local(request.t);
-      if (typeof fn !== 'function') throw new TypeError('the target of new is not a constructor');
+      // checked before the engine does: its own message quotes the function's source (V8's does)
+      if (typeof fn !== 'function' || !isConstructor(fn)) throw new TypeError('the target of new is not a constructor');
       return construct(fn, decodeArgs(request.args));
     },
     settle: (request) => context.settle(request),

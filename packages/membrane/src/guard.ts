@@ -5,6 +5,8 @@
 export interface ObjectGuard {
   get(target: object, key: string | symbol): unknown;
   describe(target: object, key: string | symbol): PropertyDescriptor | undefined;
+  /** The own keys the other side may list. */
+  keys(target: object): (string | symbol)[];
   proto(target: object): object | null;
   set(target: object, key: string | symbol, value: unknown): boolean;
   delete(target: object, key: string | symbol): boolean;
@@ -22,12 +24,13 @@ export interface ObjectGuard {
 
 // Captured as the module loads: in the guest, before guest code can replace Reflect's methods
 // (the guest's side would follow them, and a guest could tell the fast path, which does not)
-const { get, getOwnPropertyDescriptor, getPrototypeOf, set, deleteProperty, defineProperty } = Reflect;
+const { get, getOwnPropertyDescriptor, getPrototypeOf, set, deleteProperty, defineProperty, ownKeys } = Reflect;
 
 /** The other side may do anything: how the guest performs the host's requests. */
 export const fullAuthority: ObjectGuard = Object.freeze({
   get: (target: object, key: string | symbol) => get(target, key),
   describe: (target: object, key: string | symbol) => getOwnPropertyDescriptor(target, key),
+  keys: (target: object) => ownKeys(target),
   proto: (target: object) => getPrototypeOf(target),
   set: (target: object, key: string | symbol, value: unknown) => set(target, key, value),
   delete: (target: object, key: string | symbol) => deleteProperty(target, key),

@@ -143,6 +143,7 @@ export interface FastPath {
 
 /** Captured as this module loads, before any guest code runs (see TrapHooks). */
 const weakMapGet = WeakMap.prototype.get;
+const objectToString = Object.prototype.toString;
 
 /**
  * Causes an error carries across, at most: the rest of a longer chain is left out, since the
@@ -168,6 +169,19 @@ const VIEWS: Readonly<Record<string, new (buffer: ArrayBuffer) => ArrayBufferVie
   BigInt64Array,
   BigUint64Array,
 };
+/**
+ * An error of another realm of the host's (node:vm, an iframe), which instanceof does not see: it
+ * must cross as a copy like the host's own errors, not as an object whose stack the guest reads.
+ */
+function isForeignError(object: object): boolean {
+  try {
+    return Reflect.apply(objectToString, object, []) === '[object Error]';
+  } catch {
+    // a revoked proxy
+    return false;
+  }
+}
+
 const ERRORS: Readonly<Record<string, new (message: string) => Error>> = {
   Error,
   EvalError,
@@ -304,7 +318,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     if (remoteRef !== undefined) return remoteRef;
     const intrinsic = intrinsics.pathOf(object);
     if (intrinsic !== undefined) return { $: 'i', p: intrinsic };
-    if (object instanceof Error) return encodeError(object, path);
+    if (object instanceof Error || (name === 'dry' && isForeignError(object))) return encodeError(object as Error, path);
     if (object instanceof Promise) return { $: 'p', id: exportPromise(object) };
     if (object instanceof Date) return { $: 'dt', v: object.getTime() };
     // binary data crosses as a copy of its bytes, taken now (a later getter may write to it)
