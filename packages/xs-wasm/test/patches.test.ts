@@ -250,6 +250,47 @@ describe('0012: marking in a bounded stack, whatever the guest nests', () => {
   const depth = `(() => { let d = 0; for (let x = t; x;) { d++;
     x = typeof x === 'function' ? x() : x instanceof Map ? x.values().next().value : x instanceof Set ? x.values().next().value : Array.isArray(x) ? x[0] : x.next }
     return d })()`;
+  it('keeps what weak maps, weak refs and finalization registries hold past the bounded depth', () => {
+    const m = xs.createMachine();
+    m.evaluate(`
+      globalThis.finalized = [];
+      const registry = new FinalizationRegistry((held) => finalized.push(held));
+      let deep = null;
+      for (let i = 0; i < 20000; i++) deep = [deep, {}];
+      // the key is reachable only from the bottom of a chain, and the value only through the key
+      const key = { name: 'key' };
+      let chain = key;
+      for (let i = 0; i < 20000; i++) chain = new Map([[i, chain]]);
+      globalThis.root = chain;
+      globalThis.table = new WeakMap([[key, { deep }]]);
+      globalThis.ref = new WeakRef(key);
+      registry.register(key, 'key');
+      for (let i = 0; i < 100; i++) {
+        const gone = { i };
+        let c = gone;
+        for (let j = 0; j < 300; j++) c = [c];
+        registry.register(gone, i);
+      }
+      globalThis.registry = registry;
+      globalThis.check = () => {
+        let x = root;
+        while (x instanceof Map) x = x.values().next().value;
+        let d = 0;
+        for (let y = table.get(x).deep; y; y = y[0]) d++;
+        return [x.name, d, ref.deref() === x, finalized.includes('key')].join();
+      };
+    `);
+    m.collectGarbage();
+    m.collectGarbage();
+    expect(m.evaluate('check()')).toBe('key,20000,true,false');
+    expect(m.evaluate('finalized.length')).toBe(100);
+    const again = xs.restoreMachine(m.snapshot());
+    again.collectGarbage();
+    expect(again.evaluate('check()')).toBe('key,20000,true,false');
+    m.dispose();
+    again.dispose();
+  });
+
   it.each(Object.entries(shapes))('%s: collected, snapshotted and restored whole', (_shape, build) => {
     const m = xs.createMachine();
     m.evaluate(build);
