@@ -83,7 +83,11 @@ it("gives the guest nothing of what write returns: console.log is undefined, and
     },
   };
   const journal = new MemorySink();
-  const sandbox = createSandbox({ engine, plugins: [[consolePlugin, (_stream: string, line: string) => logger.info(line)]], journal });
+  const sandbox = createSandbox({
+    engine,
+    plugins: [[consolePlugin, (_stream: string, line: string) => logger.info(line)]],
+    journal,
+  });
   expect(sandbox.evaluate('const r = console.log("hi"); [typeof r, String(r)].join()')).toBe('undefined,undefined');
   expect(sandbox.evaluate('console.error("x") === undefined && console.warn("y") === undefined')).toBe(true);
   expect(logger.lines).toEqual(['hi', 'x', 'y']);
