@@ -2,6 +2,7 @@
 // export condition) against the real wasm build.
 import { playwright } from '@vitest/browser-playwright';
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
+import { CHROMIUM, CHROMIUM_ARGS } from './test-support/chromium.ts';
 
 export function packageTestConfig(test = {}, alias = {}) {
   return defineConfig({
@@ -26,7 +27,6 @@ export function packageTestConfig(test = {}, alias = {}) {
  * fresh temporary profile on each launch. We may run as root, hence --no-sandbox.
  */
 export function browserTestConfig(browserEntries) {
-  const chromium = process.env.XSB_CHROMIUM ?? '/usr/bin/chromium';
   const config = packageTestConfig(
     {
       include: ['test/**/*.test.ts'],
@@ -37,17 +37,8 @@ export function browserTestConfig(browserEntries) {
         screenshotFailures: false,
         provider: playwright({
           launchOptions: {
-            executablePath: chromium,
-            args: [
-              '--headless',
-              '--no-sandbox',
-              '--disable-gpu',
-              '--disable-quic',
-              '--no-first-run',
-              '--disable-background-networking',
-              '--disable-component-update',
-              '--disable-sync',
-            ],
+            executablePath: CHROMIUM,
+            args: CHROMIUM_ARGS,
           },
         }),
         instances: [{ browser: 'chromium' }],

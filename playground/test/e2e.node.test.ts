@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../test-support/chromium.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const results = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -16,16 +17,8 @@ beforeAll(async () => {
   await build({ root, logLevel: 'warn' });
   server = await preview({ root, logLevel: 'warn', preview: { port: 4870 } });
   browser = await chromium.launch({
-    executablePath: process.env.XSB_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
   });
 });
 

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import webpack from 'webpack';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../test-support/chromium.js';
 import type { LifeBytes, SuiteReport } from '../src/suite.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -190,22 +191,12 @@ async function serve(folder: string): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
-// Chromium's flags as root on a machine without a network (see vitest.base.mjs)
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 function launch(browser: 'chrome' | 'firefox'): Promise<Browser> {
   return browser === 'chrome'
     ? puppeteer.launch({
         browser: 'chrome',
-        executablePath: browserPath('Chromium', process.env.XSB_CHROMIUM ?? '/usr/bin/chromium'),
+        executablePath: browserPath('Chromium', CHROMIUM),
         headless: true,
         args: CHROMIUM_ARGS,
       })
