@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import webpack from 'webpack';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../test-support/chromium.js';
@@ -35,8 +35,14 @@ function browserPath(name: string, path: string): string {
   return path;
 }
 
+/** Runs `make` once: each build serves every host that runs it. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
+
 /** The suite's sources as plain JavaScript next to each other, imports untouched: what Node.js, Bun and Deno run. */
-export async function buildUnbundled(): Promise<string> {
+export const buildUnbundled = once(async () => {
   const out = join(dist, 'unbundled');
   await build({
     entryPoints: ['suite', 'run', 'page-webpack'].map((name) => join(root, 'src', `${name}.ts`)),
@@ -46,27 +52,33 @@ export async function buildUnbundled(): Promise<string> {
     logLevel: 'warning',
   });
   return out;
+});
+
+/** Bundles one entry of src/ with esbuild, as an ES module for the web platform, into a fresh folder of dist/. */
+async function esbuildBundle(entry: string, folder: string, file: string, options: BuildOptions = {}): Promise<string> {
+  const out = join(dist, folder);
+  rmSync(out, { recursive: true, force: true });
+  await build({
+    entryPoints: [join(root, 'src', entry)],
+    outfile: join(out, file),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    logLevel: 'warning',
+    ...options,
+  });
+  return out;
 }
 
 const page = (script: string) =>
   `<!doctype html><meta charset="utf-8"><title>xsb</title><script type="module" src="./${script}"></script>`;
 
 /** The page bundled by esbuild for browsers: no node: import may be reachable from it. */
-export async function bundleEsbuild(): Promise<string> {
-  const out = join(dist, 'esbuild');
-  rmSync(out, { recursive: true, force: true });
-  await build({
-    entryPoints: [join(root, 'src/page-esbuild.ts')],
-    outfile: join(out, 'page.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    loader: { '.wasm': 'file' },
-    logLevel: 'warning',
-  });
+export const bundleEsbuild = once(async () => {
+  const out = await esbuildBundle('page-esbuild.ts', 'esbuild', 'page.js', { loader: { '.wasm': 'file' } });
   writeFileSync(join(out, 'index.html'), page('page.js'));
   return out;
-}
+});
 
 /** The page bundled by webpack 5 (from the unbundled JavaScript: webpack reads no TypeScript). */
 export async function bundleWebpack(unbundled: string): Promise<string> {
@@ -92,17 +104,9 @@ export async function bundleWebpack(unbundled: string): Promise<string> {
 
 /** The worker bundled by esbuild for workerd, the wasm beside it as a module, and its configuration. */
 export async function bundleWorker(port: number): Promise<string> {
-  const out = join(dist, 'workerd');
-  rmSync(out, { recursive: true, force: true });
-  await build({
-    entryPoints: [join(root, 'src/worker.ts')],
-    outfile: join(out, 'worker.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
+  const out = await esbuildBundle('worker.ts', 'workerd', 'worker.js', {
     conditions: ['workerd', 'worker', 'browser'],
     external: ['./xsb.wasm'],
-    logLevel: 'warning',
   });
   copyFileSync(require.resolve('@xsb/xs-wasm/xsb.wasm'), join(out, 'xsb.wasm'));
   writeFileSync(
@@ -190,7 +194,6 @@ async function serve(folder: string): Promise<{ url: string; server: Server }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
-
 
 function launch(browser: 'chrome' | 'firefox'): Promise<Browser> {
   return browser === 'chrome'
