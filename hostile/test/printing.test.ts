@@ -2,7 +2,7 @@
 // util.inspect) must run no guest code and send nothing, and an error the guest names after one of
 // the host's own classes comes back as that class only by name, never running its constructor.
 import { inspect } from 'node:util';
-import { createSandbox, loadEngine, ModuleRefusedError } from '@xsb/sandbox';
+import { createSandbox, GuestError, loadEngine, ModuleRefusedError } from '@xsb/sandbox';
 import { expect, it } from 'vitest';
 import { thrown } from './attempts.js';
 
@@ -25,7 +25,7 @@ it('prints a guest proxy whose every trap throws, and a revoked one, without rea
   expect(inspect(hostile)).toMatch(/^\[GuestObject #\d+\]$/);
 });
 
-it('an error the guest names after a host class is that class by name only, and other names stay plain errors', () => {
+it('an error the guest names after a host class is that class by name only, and other names stay GuestErrors', () => {
   using sandbox = createSandbox({ engine });
   const forged = thrown(() => sandbox.evaluate(`{ const e = new Error('forged'); e.name = 'ModuleRefusedError'; throw e }`));
   expect(forged).toBeInstanceOf(ModuleRefusedError);
@@ -35,8 +35,9 @@ it('an error the guest names after a host class is that class by name only, and 
   for (const name of ['constructor', '__proto__', 'hasOwnProperty', 'toString']) {
     const error = thrown(() =>
       sandbox.evaluate(`{ const e = new Error('x'); e.name = ${JSON.stringify(name)}; throw e }`),
-    ) as Error;
-    expect(Object.getPrototypeOf(error)).toBe(Error.prototype);
-    expect(error.name).toBe(name);
+    ) as GuestError;
+    expect(Object.getPrototypeOf(error)).toBe(GuestError.prototype);
+    expect(error.guestName).toBe(name);
+    expect(Object.getPrototypeOf(error.value)).toBe(Error.prototype);
   }
 });

@@ -7,6 +7,7 @@ import { type Timers, timersPlugin } from '@xsb/plugin-timers';
 import {
   createSandbox,
   type Engine,
+  GuestError,
   type JournalEntry,
   loadEngine,
   MachineDeadError,
@@ -101,13 +102,14 @@ function show(where: string, error: unknown): void {
   if (error === undefined) return;
   if (error instanceof MeterExhaustedError)
     target.textContent = `Stopped by the meter after ${error.used.toLocaleString()} units; the sandbox carries on.`;
-  else if (error instanceof Error) target.textContent = `${error.name}: ${error.message}`;
-  else target.textContent = String(error);
+  else target.textContent = describe(error);
   if (error instanceof MachineDeadError) refresh();
 }
 
 function describe(error: unknown): string {
   if (error instanceof MeterExhaustedError) return `stopped by the meter after ${error.used.toLocaleString()} units`;
+  // what the guest threw, by the guest's name for it (a thrown string or object has none)
+  if (error instanceof GuestError) return error.value instanceof Error ? `${error.guestName}: ${error.message}` : error.message;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 

@@ -357,10 +357,19 @@ export const CASES: readonly Case[] = [
         'try { fail() } catch (e) { [e instanceof RangeError, e.message, e.stack.split("\\n")[0]] }',
       );
       same([...(caught as unknown[])], [true, 'host range', 'RangeError: host range'], 'the host error in the guest');
-      const error = throws(() => sandbox.evaluate('throw new TypeError("guest type")'), Error, /guest type/);
-      same(error.name, 'TypeError', 'the guest error on the host');
+      const error = throws(() => sandbox.evaluate('throw new TypeError("guest type")'), GuestError, /guest type/);
+      same(
+        [(error as GuestError).guestName, (error as GuestError).value instanceof TypeError],
+        ['TypeError', true],
+        'the guest error on the host',
+      );
+      same(
+        [error.stack?.includes('TypeError: guest type'), error.stack?.includes('--- across the membrane')],
+        [true, true],
+        "the guest's part of its stack",
+      );
       // a unique symbol has no name the host could give it
-      same(throws(() => sandbox.evaluate('Symbol("unique")'), Error).name, 'NotSerializableError', 'a unique symbol');
+      throws(() => sandbox.evaluate('Symbol("unique")'), NotSerializableError);
       const identity = sandbox.evaluate('(f) => f') as (value: unknown) => unknown;
       throws(() => identity(Symbol('mine')), NotSerializableError);
       sandbox.dispose();

@@ -7,6 +7,9 @@ import {
   JournalFormatError,
   MachineDeadError,
   MeterExhaustedError,
+  ModuleNotFoundError,
+  ModuleRefusedError,
+  NotSerializableError,
   PluginMismatchError,
   RevokedError,
   SnapshotFormatError,
@@ -40,12 +43,18 @@ export function describeError(error: unknown): Described {
   if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES' || code === 'EEXIST') {
     return { status: EXIT.badFile, message: `xsb: ${(error as Error).message}` };
   }
-  if (error instanceof GuestError || error instanceof RevokedError) {
-    const guest = error as GuestError;
-    return { status: EXIT.guestThrew, message: `Uncaught ${guest.guestName ?? guest.name}: ${guest.message}` };
+  if (error instanceof GuestError) {
+    // a thrown string or object has no name of an error's: its message says what it was
+    const name = error.value instanceof Error ? `${error.guestName}: ` : '';
+    return { status: EXIT.guestThrew, message: `Uncaught ${name}${error.message}` };
   }
-  // what the guest throws arrives as the host's own error class, its stack marked as the guest's
-  if (error instanceof Error && error.stack?.includes('--- across the membrane (guest above')) {
+  // errors of xsb's own the guest did not catch: the module host's refusals, and the membrane's
+  if (
+    error instanceof RevokedError ||
+    error instanceof ModuleRefusedError ||
+    error instanceof ModuleNotFoundError ||
+    error instanceof NotSerializableError
+  ) {
     return { status: EXIT.guestThrew, message: `Uncaught ${error.name}: ${error.message}` };
   }
   throw error;

@@ -1,12 +1,12 @@
 // The host's side: connects a machine's pump to a channel and the membrane, the wet side being
 // the bundled script every machine evaluates first.
 import { makeChannel } from '@xsb/channel';
-import type { Machine } from '@xsb/xs-wasm';
+import { atCallSite, callSiteEntry, GuestError, type Machine } from '@xsb/xs-wasm';
 import { hostObjectGuard } from './authority.js';
-import { ProtocolError } from './errors.js';
+import { MembraneError, NotSerializableError, ProtocolError, RevokedError } from './errors.js';
 import { connectGuestSide } from './guest-side.js';
 import { collectIntrinsics, type Intrinsics } from './intrinsics.js';
-import { decodeReply, decodeRequest, encodeMessage, type Request } from './protocol.js';
+import { decodeReply, decodeRequest, type Encoded, encodeMessage, type Request } from './protocol.js';
 import { type AdoptedTables, type ErrorClass, type MembraneStats, makeMembraneSide } from './side.js';
 
 /** The membrane's two directions, as the bytes of each message (protocol.ts). */
@@ -40,8 +40,9 @@ export interface MembraneOptions {
    */
   readonly modules?: ModuleHost;
   /**
-   * The host's error classes by name, beyond ECMAScript's: one thrown in the host, through the
-   * guest and back (a module host's refusal, say) comes out an instance of its class again.
+   * The host's error classes by name, beyond ECMAScript's and the membrane's: one thrown in the
+   * host, through the guest and back (a module host's refusal, say) comes out an instance of its
+   * class again rather than a GuestError. (By name only: a guest can throw an error of that name.)
    */
   readonly errorClasses?: Readonly<Record<string, ErrorClass>>;
 }
@@ -111,6 +112,35 @@ const NO_MODULES: ModuleHost = Object.freeze({
 
 let hostIntrinsics: Intrinsics | undefined;
 
+/** Errors of the membrane's own that the guest's side throws, by name (see MembraneOptions.errorClasses). */
+const MEMBRANE_ERRORS = { MembraneError, NotSerializableError, ProtocolError, RevokedError };
+
+/**
+ * What the guest threw, as the host gets it: a GuestError whose name, message and stack were
+ * copied at the crossing, so that reading or printing it runs no guest code; `value` is the thrown
+ * value itself (a copy of an error, a primitive, or a proxy of a guest object). Errors of xsb's own
+ * classes stay instances of them.
+ */
+function guestThrew(value: unknown, encoded: Encoded, own: Readonly<Record<string, unknown>>): unknown {
+  if (encoded !== null && typeof encoded === 'object' && encoded.$ === 'e') {
+    if (Object.hasOwn(own, encoded.n)) return value;
+    const cause = 'c' in encoded && encoded.c !== undefined ? { cause: (value as Error).cause } : {};
+    return new GuestError(encoded.n, encoded.m, encoded.s, { value, ...cause });
+  }
+  return new GuestError(typeof value, `the guest threw ${describeThrown(value, encoded)}`, '', { value });
+}
+
+/** A thrown value that is not an error, in words, read off what was sent (never by running guest code). */
+function describeThrown(value: unknown, encoded: Encoded): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return String(value);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
+  const ref = encoded !== null && typeof encoded === 'object' && encoded.$ === 's' ? ` (Guest #${encoded.id})` : '';
+  const kind = typeof value === 'function' ? 'a function' : Array.isArray(value) ? 'an array' : 'an object';
+  return `${kind}${ref}, not an Error: the thrown value is the error's \`value\``;
+}
+
 /** Connects a fresh machine to the host through the membrane. */
 export function attachMembrane(machine: Machine, options: MembraneOptions = {}): Membrane {
   hostIntrinsics ??= collectIntrinsics(globalThis);
@@ -136,6 +166,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     },
   };
   const wire = options.wire ? options.wire(direct) : direct;
+  const ownErrors = { ...MEMBRANE_ERRORS, ...options.errorClasses };
   const side = makeMembraneSide({
     name: 'dry',
     intrinsicsNamed: 'kept apart',
@@ -145,7 +176,10 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
     send: (request) => decodeReply(wire.toGuest(encodeMessage(request))),
     ...(options.nameOf ? { nameOf: options.nameOf } : {}),
     // a guest reply the protocol refuses comes back as a ProtocolError
-    errorClasses: { ProtocolError, ...options.errorClasses },
+    errorClasses: ownErrors,
+    thrown: (value, encoded) => guestThrew(value, encoded, ownErrors),
+    thrownBy: (error) => (error instanceof GuestError ? { value: error.value } : undefined),
+    atCallSite,
     wellKnown: { modules: options.modules ?? NO_MODULES },
   });
   machine.onFrame = (length) => channel.receiveInRegion(length);
@@ -164,12 +198,12 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
   const stats = controlMethod('stats');
   const keptFunctions = new Map<string, (...args: unknown[]) => unknown>();
   return Object.freeze({
-    evaluateScript: (source: string) => evaluateScript(source),
-    evaluateCommonJsModule: (source: string, filename: string) => evaluateCommonJsModule(source, filename),
-    evaluateModule: (specifier: string) => evaluateModule(specifier),
-    defineGlobals: (endowments: Readonly<Record<string, unknown>>) => defineGlobals(endowments),
-    keep: (name: string, value: unknown) => keep(name, value),
-    root: (name: string) => root(name),
+    evaluateScript: callSiteEntry((source: string) => evaluateScript(source)),
+    evaluateCommonJsModule: callSiteEntry((source: string, filename: string) => evaluateCommonJsModule(source, filename)),
+    evaluateModule: callSiteEntry((specifier: string) => evaluateModule(specifier)),
+    defineGlobals: callSiteEntry((endowments: Readonly<Record<string, unknown>>) => defineGlobals(endowments)),
+    keep: callSiteEntry((name: string, value: unknown) => keep(name, value)),
+    root: callSiteEntry((name: string) => root(name)),
     keptFunction: (name: string) => {
       let kept = keptFunctions.get(name);
       if (!kept) keptFunctions.set(name, (kept = side.wellKnown(`kept:${name}`, 'f') as (...args: unknown[]) => unknown));

@@ -40,6 +40,23 @@ export interface MembraneSideOptions {
    * comes back (thrown in a call that crossed the other side) is an instance of it again.
    */
   readonly errorClasses?: Readonly<Record<string, ErrorClass>>;
+  /**
+   * What a throw of the other side's becomes here (an ERR reply, or a rejection of one of its
+   * promises): given the value decoded and as it was sent. Default: the value decoded.
+   */
+  readonly thrown?: (value: unknown, encoded: Encoded) => unknown;
+  /**
+   * Rewrites an error a proxy's trap throws so that its stack starts at the trap's caller
+   * (`boundary` is the trap): the frames of the membrane, the journal and the engine in between
+   * would fill the host's stack limit and hide where the call was made. Default: left as thrown.
+   */
+  readonly atCallSite?: (error: unknown, boundary: (...args: never[]) => unknown) => unknown;
+  /**
+   * A local error that stands for something the other side threw (the host's GuestError): when it
+   * crosses back, the other side gets what it threw, not a copy of the error standing for it.
+   * Undefined for the others.
+   */
+  readonly thrownBy?: (error: Error) => { readonly value: unknown } | undefined;
   /** Local objects the other side may reach by name. */
   readonly wellKnown?: Readonly<Record<string, object>>;
   /**
@@ -261,9 +278,10 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     checkLive();
     if (pendingSettlements.length > 0) flushSettlements();
     const reply = send(request);
-    if ('err' in reply) throw decode(reply.err);
+    if ('err' in reply) throw thrownHere(reply.err);
     return reply.ok;
   }
+  const thrownHere = (encoded: Encoded): unknown => (options.thrown ? options.thrown(decode(encoded), encoded) : decode(encoded));
   const call = (request: Request): unknown => decode(replyValue(callRaw(request)));
 
   // ---------------------------------------------------------------- encoding
@@ -318,7 +336,10 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     if (remoteRef !== undefined) return remoteRef;
     const intrinsic = intrinsics.pathOf(object);
     if (intrinsic !== undefined) return { $: 'i', p: intrinsic };
-    if (object instanceof Error || (name === 'dry' && isForeignError(object))) return encodeError(object as Error, path);
+    if (object instanceof Error || (name === 'dry' && isForeignError(object))) {
+      const standsFor = options.thrownBy?.(object as Error);
+      return standsFor ? encode(standsFor.value, path) : encodeError(object as Error, path);
+    }
     if (object instanceof Promise) return { $: 'p', id: exportPromise(object) };
     if (object instanceof Date) return { $: 'dt', v: object.getTime() };
     // binary data crosses as a copy of its bytes, taken now (a later getter may write to it)
@@ -560,6 +581,8 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
           return call({ op: 'apply', t: { $: 'i', p: path }, self: encode(this, 'this'), args: encodeArgs(args) });
         },
       }.forward;
+      // named as the intrinsic it stands for (`Object`, `map`, `get size`), as printers show it
+      Object.defineProperty(forward, 'name', { value: intrinsicName(path) });
       // sent back, it is the other side's own intrinsic again
       if (!shared) remoteRefs.set(forward, { $: 'i', p: path });
       forwarders.set(path, forward);
@@ -633,7 +656,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         weakMapGet,
         encode,
         finish(value, outcome) {
-          if (outcome === 2) throw decode(value as Encoded);
+          if (outcome === 2) throw thrownHere(value as Encoded);
           return outcome === 1 ? readValue(replyValue(value)) : decode(replyValue(value));
         },
         prepare() {
@@ -642,7 +665,9 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
         },
         gate,
       })
-    : jsHandler;
+    : options.atCallSite
+      ? trapsAtCallSite(jsHandler, options.atCallSite)
+      : jsHandler;
 
   function encodeDescriptor(descriptor: PropertyDescriptor): EncodedDescriptor {
     const out: { v?: Encoded; g?: Encoded; s?: Encoded; w?: boolean; e?: boolean; c?: boolean } = {};
@@ -703,7 +728,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     settle(request) {
       if (orphaned.delete(request.id)) return;
       const pending = remotePromises.get(request.id);
-      const outcome = 'err' in request ? { err: decode(request.err as Encoded) } : { ok: decode(request.ok as Encoded) };
+      const outcome = 'err' in request ? { err: thrownHere(request.err as Encoded) } : { ok: decode(request.ok as Encoded) };
       if (!pending) {
         if (settledEarly.has(request.id)) throw new ProtocolError(`promise #${request.id} was settled twice`);
         const early = 'err' in outcome ? Promise.reject(outcome.err) : Promise.resolve(outcome.ok);
@@ -813,4 +838,101 @@ function replyValue(payload: Payload): Encoded {
     throw new ProtocolError(`a ${Array.isArray(payload) ? 'list' : 'descriptor'} came where a value was expected`);
   }
   return payload as Encoded;
+}
+
+/**
+ * The traps of `handler`, each giving what it throws to `fix` with itself as the boundary (see
+ * MembraneSideOptions.atCallSite). Spelt out trap by trap: a call through a proxy is the
+ * membrane's hottest path, and rest arguments would allocate on each.
+ */
+function trapsAtCallSite(
+  handler: ProxyHandler<object>,
+  fix: (error: unknown, boundary: (...args: never[]) => unknown) => unknown,
+): ProxyHandler<object> {
+  const h = handler as Required<ProxyHandler<object>>;
+  const traps: ProxyHandler<object> = {
+    get(target, key, receiver) {
+      try {
+        return h.get(target, key, receiver);
+      } catch (error) {
+        throw fix(error, traps.get!);
+      }
+    },
+    set(target, key, value, receiver) {
+      try {
+        return h.set(target, key, value, receiver);
+      } catch (error) {
+        throw fix(error, traps.set!);
+      }
+    },
+    has(target, key) {
+      try {
+        return h.has(target, key);
+      } catch (error) {
+        throw fix(error, traps.has!);
+      }
+    },
+    deleteProperty(target, key) {
+      try {
+        return h.deleteProperty(target, key);
+      } catch (error) {
+        throw fix(error, traps.deleteProperty!);
+      }
+    },
+    ownKeys(target) {
+      try {
+        return h.ownKeys(target);
+      } catch (error) {
+        throw fix(error, traps.ownKeys!);
+      }
+    },
+    getOwnPropertyDescriptor(target, key) {
+      try {
+        return h.getOwnPropertyDescriptor(target, key);
+      } catch (error) {
+        throw fix(error, traps.getOwnPropertyDescriptor!);
+      }
+    },
+    defineProperty(target, key, descriptor) {
+      try {
+        return h.defineProperty(target, key, descriptor);
+      } catch (error) {
+        throw fix(error, traps.defineProperty!);
+      }
+    },
+    getPrototypeOf(target) {
+      try {
+        return h.getPrototypeOf(target);
+      } catch (error) {
+        throw fix(error, traps.getPrototypeOf!);
+      }
+    },
+    setPrototypeOf: h.setPrototypeOf,
+    isExtensible: h.isExtensible,
+    preventExtensions: h.preventExtensions,
+    apply(target, self, args) {
+      try {
+        return h.apply(target, self, args);
+      } catch (error) {
+        throw fix(error, traps.apply!);
+      }
+    },
+    construct(target, args, newTarget) {
+      try {
+        return h.construct(target, args, newTarget);
+      } catch (error) {
+        throw fix(error, traps.construct!);
+      }
+    },
+  };
+  return traps;
+}
+
+/** The name of the function at an intrinsic's path (intrinsics.ts): `Array.prototype.map` → `map`. */
+function intrinsicName(path: string): string {
+  const accessor = /<([gs]et)>$/.exec(path);
+  const bare = accessor ? path.slice(0, -5) : path;
+  const symbol = /\[@@(\w+)\]$/.exec(bare);
+  const name = symbol ? `[Symbol.${symbol[1]}]` : bare.slice(bare.lastIndexOf('.') + 1);
+  return accessor ? `${accessor[1]} ${name}` : name;
 }

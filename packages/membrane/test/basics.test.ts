@@ -1,3 +1,4 @@
+import { GuestError } from '@xsb/xs-wasm';
 import { describe, expect, it } from 'vitest';
 import { guest } from './support.js';
 
@@ -35,7 +36,7 @@ describe('the membrane', () => {
     expect(p instanceof Point).toBe(true);
   });
 
-  it('copies errors with both sides in the stack', async () => {
+  it('throws what the guest throws as a GuestError: name, message, stack and cause copied, the value kept', async () => {
     const { run, membrane } = await guest();
     let caught: unknown;
     try {
@@ -43,11 +44,14 @@ describe('the membrane', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(TypeError);
-    expect((caught as Error).message).toBe('bad');
-    expect((caught as Error).cause).toBe(7);
-    expect((caught as Error).stack).toMatch(/thrower/);
-    expect((caught as Error).stack).toMatch(/across the membrane/);
+    expect(caught).toBeInstanceOf(GuestError);
+    const error = caught as GuestError;
+    expect([error.guestName, error.message, error.cause]).toEqual(['TypeError', 'bad', 7]);
+    expect(error.value).toBeInstanceOf(TypeError);
+    expect((error.value as Error).message).toBe('bad');
+    expect(error.guestStack).toMatch(/thrower/);
+    expect(error.stack).toMatch(/thrower/);
+    expect(error.stack).toMatch(/across the membrane/);
     membrane.defineGlobals({
       fail: () => {
         throw new RangeError('host failure');

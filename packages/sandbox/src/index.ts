@@ -16,7 +16,14 @@ export {
   SnapshotFormatError,
   SnapshotMismatchError,
 } from '@xsb/journal';
-export { isWritable, ProtocolError, RevokedError, writable } from '@xsb/membrane';
+export {
+  isWritable,
+  MembraneError,
+  NotSerializableError,
+  ProtocolError,
+  RevokedError,
+  writable,
+} from '@xsb/membrane';
 export {
   DisposedError,
   type Engine,

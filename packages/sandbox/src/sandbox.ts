@@ -11,7 +11,7 @@ import {
   restoreJournaled,
   startJournaled,
 } from '@xsb/journal';
-import type { Engine } from '@xsb/xs-wasm';
+import { callSiteEntry, type Engine } from '@xsb/xs-wasm';
 import { ModuleNotFoundError, ModuleRefusedError, PluginMismatchError, SandboxOptionsError } from './errors.js';
 import { type ModuleHost, membraneModuleHost, moduleHostProblems } from './modules.js';
 import { type PluginContext, type PluginMeter, quote, type SandboxPlugin } from './plugin.js';
@@ -237,18 +237,21 @@ function wrap(journaled: Journaled, installed: Installed): Sandbox {
   installed.attach(journaled);
   const { membrane } = journaled;
   const dispose = () => journaled.dispose();
+  // what these throw has its stack start at the caller (atCallSite)
   return Object.freeze({
-    evaluate: (source: string) => membrane.evaluateScript(source),
-    evaluateCommonJsModule: (source: string, filename: string) => membrane.evaluateCommonJsModule(source, filename),
-    evaluateModule: (specifier: string) => membrane.evaluateModule(specifier),
-    keep: (name: string, value: unknown) => membrane.keep(name, value),
-    root: (name: string) => membrane.root(name),
+    evaluate: callSiteEntry((source: string) => membrane.evaluateScript(source)),
+    evaluateCommonJsModule: callSiteEntry((source: string, filename: string) =>
+      membrane.evaluateCommonJsModule(source, filename),
+    ),
+    evaluateModule: callSiteEntry((specifier: string) => membrane.evaluateModule(specifier)),
+    keep: callSiteEntry((name: string, value: unknown) => membrane.keep(name, value)),
+    root: callSiteEntry((name: string) => membrane.root(name)),
     plugins: Object.freeze({ ...installed.apis }),
     get journal() {
       return journaled.entries;
     },
-    snapshot: () => journaled.snapshot(),
-    collectGarbage: () => journaled.collectGarbage(),
+    snapshot: callSiteEntry(() => journaled.snapshot()),
+    collectGarbage: callSiteEntry(() => journaled.collectGarbage()),
     dispose,
     [Symbol.dispose]: dispose,
   });

@@ -2,6 +2,9 @@ export { decodeCesu8, encodeCesu8, writeCesu8 } from './cesu8.js';
 export { Engine, type EngineOptions, loadEngine, type WasmSource } from './engine.js';
 export * as errors from './errors.js';
 export {
+  atCallSite,
+  CROSSING_LINE,
+  callSiteEntry,
   type DeathReason,
   DisposedError,
   EngineLoadError,
