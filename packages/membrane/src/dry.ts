@@ -7,7 +7,7 @@ import { MembraneError, NotSerializableError, ProtocolError, RevokedError } from
 import { connectGuestSide } from './guest-side.js';
 import { collectIntrinsics, type Intrinsics } from './intrinsics.js';
 import { decodeReply, decodeRequest, type Encoded, encodeMessage, type Request } from './protocol.js';
-import { type AdoptedTables, type ErrorClass, type MembraneStats, makeMembraneSide } from './side.js';
+import { type AdoptedTables, copy, type ErrorClass, type MembraneStats, makeMembraneSide } from './side.js';
 
 /** The membrane's two directions, as the bytes of each message (protocol.ts). */
 export interface MembraneWire {
@@ -55,6 +55,8 @@ export interface ControlChannel {
   defineGlobals(endowments: Readonly<Record<string, unknown>>): void;
   keep(name: string, value: unknown): void;
   root(name: string): unknown;
+  /** Calls the guest function that comes last with the arguments before it; returns its result as a copy. */
+  callForCopy(...argsThenFunction: unknown[]): unknown;
   stats(): MembraneStats;
 }
 
@@ -87,6 +89,12 @@ export interface Membrane {
    * restored the sandbox. A call when nothing callable is kept under the name throws ProtocolError.
    */
   keptFunction(name: string): (...args: unknown[]) => unknown;
+  /**
+   * `fn`, a guest function, as a host function that sends its arguments as copies of plain data
+   * and returns the result as one (see copy): one crossing a call, and nothing on the host reads
+   * the guest a property at a time. A promise result settles with a copy.
+   */
+  copying<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
   /** The guest's globalThis. */
   readonly guestGlobal: Record<string | symbol, unknown>;
   /** Ends the membrane: every proxy, both ways, throws RevokedError from now on. */
@@ -196,6 +204,7 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
   const keep = controlMethod('keep');
   const root = controlMethod('root');
   const stats = controlMethod('stats');
+  const callForCopy = controlMethod('callForCopy');
   const keptFunctions = new Map<string, (...args: unknown[]) => unknown>();
   return Object.freeze({
     evaluateScript: callSiteEntry((source: string) => evaluateScript(source)),
@@ -208,6 +217,17 @@ export function attachMembrane(machine: Machine, options: MembraneOptions = {}):
       let kept = keptFunctions.get(name);
       if (!kept) keptFunctions.set(name, (kept = side.wellKnown(`kept:${name}`, 'f') as (...args: unknown[]) => unknown));
       return kept;
+    },
+    copying: <A extends unknown[], R>(fn: (...args: A) => R) => {
+      if (typeof fn !== 'function') throw new TypeError(`copying() takes a guest function, not ${typeof fn}`);
+      const copyingCall = (...args: A): R => {
+        try {
+          return callForCopy(...args.map(copy), fn) as R;
+        } catch (error) {
+          throw atCallSite(error, copyingCall);
+        }
+      };
+      return copyingCall;
     },
     guestGlobal: side.wellKnown('globalThis') as Record<string | symbol, unknown>,
     revoke: () => side.revoke(),

@@ -9,10 +9,9 @@ export class NotSerializableError extends MembraneError {
   constructor(
     readonly path: string,
     what: string,
+    advice = 'pass primitives, registered or well-known symbols, objects, functions, errors, promises, dates or binary data',
   ) {
-    super(
-      `${what} at ${path} cannot cross the membrane: pass primitives, registered or well-known symbols, objects, functions, errors, promises, dates or binary data`,
-    );
+    super(`${what} at ${path} cannot cross the membrane: ${advice}`);
   }
 }
 

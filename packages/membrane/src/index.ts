@@ -29,6 +29,7 @@ export {
 } from './protocol.js';
 export {
   type AdoptedTables,
+  copy,
   type ErrorClass,
   type FastPath,
   type MembraneSide,

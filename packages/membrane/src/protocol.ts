@@ -49,7 +49,9 @@
 //   tag 21 DESCRIPTOR  u8 present | u8 flags | value if present & 1 | get if & 2 | set if & 4
 //                      present: 1 value, 2 get, 4 set, 8 writable, 16 enumerable, 32 configurable;
 //                      flags: the same bits, set where that attribute is true (8, 16, 32 only)
-//   Tags 22–255 are reserved.
+//   tag 22 COPY        u8 kind | u32 n | n values: plain data copied, kind 0 a record (n/2 pairs of
+//                      a STRING key and its value, in order), 1 an array (its n items)
+//   Tags 23–255 are reserved.
 //
 // A message must end where its last field ends: trailing bytes, a length past the end, an unknown
 // op, tag or symbol index, a kind or flag byte out of range, are each a ProtocolError.
@@ -78,7 +80,8 @@ export type Encoded =
   | { readonly $: 'e'; readonly n: string; readonly m: string; readonly s: string; readonly c?: Encoded } // an error, copied
   | { readonly $: 'dt'; readonly v: number } // a Date, copied
   | { readonly $: 'ab'; readonly v: ArrayBuffer } // an ArrayBuffer, copied: decoded, a buffer of its own
-  | { readonly $: 'ta'; readonly c: string; readonly v: ArrayBuffer }; // a typed array or DataView, copied: the bytes it views
+  | { readonly $: 'ta'; readonly c: string; readonly v: ArrayBuffer } // a typed array or DataView, copied: the bytes it views
+  | { readonly $: 'c'; readonly k: 0 | 1; readonly v: readonly Encoded[] }; // plain data copied: k 0 a record (v: key, value, key, value…), 1 an array
 
 /** A value, a LIST or a DESCRIPTOR: lists and descriptors only where the format says (DEFINE's d, the replies to KEYS and DESCRIBE). */
 export type Payload = Encoded | readonly Encoded[] | EncodedDescriptor;
@@ -171,6 +174,7 @@ export const TAGS = Object.freeze({
   VIEW: 19,
   LIST: 20,
   DESCRIPTOR: 21,
+  COPY: 22,
 } as const);
 const KINDS = ['o', 'f', 'a'] as const;
 const KIND_BYTES: Readonly<Record<string, number>> = { o: 0, f: 1, a: 2 };
@@ -347,6 +351,12 @@ function value(encoded: Payload): void {
       u8(TAGS.VIEW);
       string(e.c);
       binary(e.v, "a view's bytes");
+      return;
+    case 'c':
+      u8(TAGS.COPY);
+      u8(e.k === 0 || e.k === 1 ? e.k : badField("copy's kind", e.k));
+      u32(e.v.length);
+      for (const item of e.v) value(item);
       return;
     case undefined:
       descriptor(e as EncodedDescriptor);
@@ -654,6 +664,14 @@ class Reader extends Cursor {
       }
       case TAGS.DESCRIPTOR:
         return this.descriptorBody(start);
+      case TAGS.COPY: {
+        const k = this.u8();
+        if (k !== 0 && k !== 1) this.fail(`a copy's kind is ${k}, not 0 (a record) or 1 (an array)`, this.at - 1);
+        const n = this.count(LIST_PAST_END);
+        const v = new Array<Encoded>(n);
+        for (let i = 0; i < n; i++) v[i] = this.value();
+        return { $: 'c', k: k as 0 | 1, v };
+      }
       default:
         return this.fail(`unknown value tag ${tag}`, start);
     }
@@ -843,6 +861,13 @@ class Scanner extends Cursor {
         this.skipString('buffer');
         break;
       case TAGS.LIST: {
+        const n = this.count(LIST_PAST_END);
+        for (let i = 0; i < n; i++) this.value();
+        break;
+      }
+      case TAGS.COPY: {
+        const k = this.u8();
+        if (k !== 0 && k !== 1) this.fail(`a copy's kind is ${k}, not 0 (a record) or 1 (an array)`, this.at - 1);
         const n = this.count(LIST_PAST_END);
         for (let i = 0; i < n; i++) this.value();
         break;

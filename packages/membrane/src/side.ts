@@ -158,6 +158,29 @@ export interface FastPath {
   encodeThrown(error: unknown): Encoded;
 }
 
+/** Values marked to cross as copies, by their marks (see copy). */
+const copies = new WeakMap<object, unknown>();
+
+/** Records and arrays a copy nests, at most: the guest's end decodes no deeper than 256 (c/xsb_wire.c). */
+const MAX_COPY_DEPTH = 200;
+
+const COPY_ADVICE =
+  'copy() copies records, arrays, primitives, dates, errors and binary data: pass the rest without copy(), by reference';
+
+/**
+ * `value`, marked to cross the membrane as a copy of plain data in the same message (records and
+ * arrays item by item, with primitives, dates, errors and binary data) rather than as a proxy the
+ * other side reads a property at a time. The mark stands for the value only where it crosses:
+ * pass it, do not keep it. Functions, class instances, proxies and cycles are refused with a
+ * NotSerializableError naming where they are. Primitives are returned as they are.
+ */
+export function copy<T>(value: T): T {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function') || copies.has(value)) return value;
+  const mark = Object.freeze({});
+  copies.set(mark, value);
+  return mark as T;
+}
+
 /** Captured as this module loads, before any guest code runs (see TrapHooks). */
 const weakMapGet = WeakMap.prototype.get;
 const objectToString = Object.prototype.toString;
@@ -336,6 +359,7 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
     if (remoteRef !== undefined) return remoteRef;
     const intrinsic = intrinsics.pathOf(object);
     if (intrinsic !== undefined) return { $: 'i', p: intrinsic };
+    if (copies.has(object)) return encodeCopy(copies.get(object), path);
     if (object instanceof Error || (name === 'dry' && isForeignError(object))) {
       const standsFor = options.thrownBy?.(object as Error);
       return standsFor ? encode(standsFor.value, path) : encodeError(object as Error, path);
@@ -389,6 +413,80 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
   // how deep the error being encoded is in a chain of causes
   let causeDepth = 0;
 
+  /**
+   * Plain data as a copy (copy()): records and arrays item by item, what is a copy anyway (a
+   * primitive, a date, an error, binary data) as it is; the rest is refused, a cycle too.
+   */
+  function encodeCopy(value: unknown, path: string): Encoded {
+    const trail: (string | number)[] = [];
+    const open = new Set<object>();
+    const where = () => `${path}${trail.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('')}`;
+    const refuse = (what: string): never => {
+      throw new NotSerializableError(where(), what, COPY_ADVICE);
+    };
+    const item = (value: unknown): Encoded => {
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+        return typeof value === 'symbol' ? encode(value, where()) : (value as Encoded);
+      }
+      const object = value as object;
+      if (remoteRefs.has(object)) return refuse(`an object of the ${name === 'dry' ? 'guest' : 'host'}'s (a proxy)`);
+      if (typeof object === 'function') return refuse('a function');
+      if (object instanceof Date || object instanceof Error || object instanceof ArrayBuffer || ArrayBuffer.isView(object)) {
+        return encode(object, where());
+      }
+      if (open.has(object)) return refuse('a cycle');
+      if (open.size >= MAX_COPY_DEPTH) return refuse(`data nested deeper than ${MAX_COPY_DEPTH}`);
+      open.add(object);
+      let copied: Encoded;
+      if (Array.isArray(object)) {
+        const v = new Array<Encoded>(object.length);
+        for (let i = 0; i < v.length; i++) {
+          trail.push(i);
+          v[i] = item(object[i]);
+          trail.pop();
+        }
+        copied = { $: 'c', k: 1, v };
+      } else {
+        const prototype = Object.getPrototypeOf(object);
+        if (prototype !== Object.prototype && prototype !== null) return refuse('an instance of a class');
+        const keys = Object.keys(object);
+        const v = new Array<Encoded>(keys.length * 2);
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i]!;
+          trail.push(key);
+          v[2 * i] = key;
+          v[2 * i + 1] = item((object as Record<string, unknown>)[key]);
+          trail.pop();
+        }
+        copied = { $: 'c', k: 0, v };
+      }
+      open.delete(object);
+      return copied;
+    };
+    return item(value);
+  }
+
+  /** A copy of plain data, made here: records and arrays of this side's. */
+  function decodeCopy(e: { readonly k: 0 | 1; readonly v: readonly Encoded[] }): object {
+    if (e.k === 1) {
+      const array = new Array<unknown>(e.v.length);
+      for (let i = 0; i < array.length; i++) array[i] = decode(e.v[i]!);
+      return array;
+    }
+    if (e.v.length % 2 !== 0) throw new ProtocolError(`a copied record of ${e.v.length} items: not pairs of key and value`);
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < e.v.length; i += 2) {
+      const key = e.v[i];
+      if (typeof key !== 'string') throw new ProtocolError('a copied record has a key that is not a string');
+      const value = decode(e.v[i + 1]!);
+      // defined, not set: "__proto__" is a key like any other here
+      if (key === '__proto__')
+        Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+      else record[key] = value;
+    }
+    return record;
+  }
+
   function encodeArgs(args: readonly unknown[]): Encoded[] {
     const encoded = new Array<Encoded>(args.length);
     for (let i = 0; i < args.length; i++) encoded[i] = encode(args[i], ARG_PATHS[i] ?? `args[${i}]`);
@@ -441,6 +539,8 @@ export function makeMembraneSide(options: MembraneSideOptions): MembraneSide {
           throw new ProtocolError(`a ${e.c} of ${e.v.byteLength} bytes: not a whole number of elements`);
         return new View(e.v);
       }
+      case 'c':
+        return decodeCopy(e);
       default:
         throw new ProtocolError(`unknown value ${JSON.stringify(e)}`);
     }

@@ -3,7 +3,7 @@
 import { fullAuthority } from './guard.js';
 import { collectIntrinsics } from './intrinsics.js';
 import type { Reply, Request } from './protocol.js';
-import { type FastPath, type MembraneStats, makeMembraneSide, type TrapHooks } from './side.js';
+import { copy, type FastPath, type MembraneStats, makeMembraneSide, type TrapHooks } from './side.js';
 
 /** What the pump gives the guest's side besides send (see @xsb/xs-wasm's Machine.connect). */
 interface Pump {
@@ -121,6 +121,18 @@ export function connectWet(send: (request: Request) => Reply, pump: Pump): (requ
     /** Imports an ES module graph; returns its namespace. */
     evaluateModule(specifier: string): unknown {
       return pump.importNow(String(specifier));
+    },
+    /**
+     * Calls a guest function and gives back its result as a copy of plain data (a promise's
+     * settlement, for a promise): the host's side of `copying` (see dry.ts).
+     */
+    callForCopy(...argsThenFunction: unknown[]): unknown {
+      // the function comes last, so that an argument's place in an error is its place in the call
+      const fn = argsThenFunction.pop();
+      const args = argsThenFunction;
+      if (typeof fn !== 'function') throw new TypeError('copying() takes a guest function');
+      const result = fn(...args);
+      return result instanceof Promise ? result.then(copy) : copy(result);
     },
     /** The wet side's tables, for the host to watch. */
     stats(): MembraneStats {

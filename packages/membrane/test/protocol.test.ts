@@ -47,6 +47,8 @@ const MESSAGES: readonly Message[] = [
   { ok: { $: 'ab', v: new Uint8Array([0, 1, 2, 0xc0, 0xff]).buffer } },
   { ok: { $: 'ab', v: new ArrayBuffer(0) } },
   { ok: { $: 'ta', c: 'Float64Array', v: new Float64Array([1, Number.NaN]).buffer } },
+  { ok: { $: 'c', k: 0, v: ['a', 1, '__proto__', { $: 'c', k: 1, v: [null, { $: 'dt', v: 0 }, { $: 'd', id: 3 }] }] } },
+  { ok: { $: 'c', k: 1, v: [] } },
   { ok: true },
   { ok: false },
   { err: { $: 'e', n: 'RangeError', m: 'x'.repeat(70_000), s: '' } },
@@ -144,7 +146,8 @@ describe('the binary wire', () => {
       ['no bytes', [], /message ends/],
       ['op 0', [0], /unknown op 0/],
       ['a reserved op', [13], /unknown op 13/],
-      ['a reserved tag', [OPS.ok, 22], /unknown value tag 22/],
+      ['a reserved tag', [OPS.ok, 23], /unknown value tag 23/],
+      ['a copy of kind 2', [OPS.ok, TAGS.COPY, 2, 0, 0, 0, 0], /a copy's kind is 2/],
       ['tag 255', [OPS.ok, 255], /unknown value tag 255/],
       ['an object kind of 3', [OPS.ok, TAGS.SENDER, 1, 0, 0, 0, 3], /object kind 3/],
       ['a symbol index past the list', [OPS.ok, TAGS.SYMBOL, 13], /no well-known symbol has index 13/],
@@ -161,7 +164,7 @@ describe('the binary wire', () => {
       expect(() => decodeMessage(new Uint8Array(bytes)), what).toThrow(ProtocolError);
       expect(() => decodeMessage(new Uint8Array(bytes)), what).toThrow(problem);
     }
-    expect(() => decodeMessage(new Uint8Array([OPS.ok, 22]))).toThrow(/^message byte 1 of 2: /);
+    expect(() => decodeMessage(new Uint8Array([OPS.ok, 23]))).toThrow(/^message byte 1 of 2: /);
   });
 
   it('tells requests from replies, and describes refused bytes without throwing', () => {

@@ -17,6 +17,7 @@ export {
   SnapshotMismatchError,
 } from '@xsb/journal';
 export {
+  copy,
   isWritable,
   MembraneError,
   NotSerializableError,

@@ -78,6 +78,12 @@ export interface Sandbox extends Disposable {
   keep(name: string, value: unknown): void;
   /** The guest value kept under a name, or undefined. */
   root(name: string): unknown;
+  /**
+   * `fn`, a guest function, called with copies: its arguments cross as copies of plain data
+   * (records, arrays, primitives, dates, errors, binary data) and its result comes back as one, in
+   * one crossing a call. Use it for data; proxies for objects with identity or behaviour.
+   */
+  copying<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
   /** Each plugin's host API, by plugin name. */
   readonly plugins: Readonly<Record<string, unknown>>;
   /** Everything that crossed, in order (see @xsb/journal). */
@@ -246,6 +252,7 @@ function wrap(journaled: Journaled, installed: Installed): Sandbox {
     evaluateModule: callSiteEntry((specifier: string) => membrane.evaluateModule(specifier)),
     keep: callSiteEntry((name: string, value: unknown) => membrane.keep(name, value)),
     root: callSiteEntry((name: string) => membrane.root(name)),
+    copying: <A extends unknown[], R>(fn: (...args: A) => R) => membrane.copying(fn),
     plugins: Object.freeze({ ...installed.apis }),
     get journal() {
       return journaled.entries;

@@ -23,7 +23,7 @@ enum {
 enum {
 	T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_INT32, T_FLOAT64, T_STRING, T_BIGINT, T_SYMBOL,
 	T_REGISTERED, T_SENDER, T_NAMED, T_RECEIVER, T_INTRINSIC, T_WELL_KNOWN, T_PROMISE, T_ERROR,
-	T_DATE, T_BUFFER, T_VIEW, T_LIST, T_DESCRIPTOR,
+	T_DATE, T_BUFFER, T_VIEW, T_LIST, T_DESCRIPTOR, T_COPY,
 };
 enum { D_VALUE = 1, D_GET = 2, D_SET = 4, D_WRITABLE = 8, D_ENUMERABLE = 16, D_CONFIGURABLE = 32 };
 /* Lists, causes and descriptors nest at most this deep (the C stack is the guest's too). */
@@ -212,6 +212,14 @@ static int wire_check_value(xsbReader* r)
 		r->depth--;
 		return 1;
 	}
+	case T_COPY: {
+		uint8_t kind;
+		WIRE_NEED(r, 1);
+		kind = r->bytes[r->at++];
+		if (kind > 1)
+			return wire_fail(r, r->at - 1, "a copy's kind is %u, not 0 (a record) or 1 (an array)", kind);
+	}
+	/* fall through: its values are a list's */
 	case T_LIST: {
 		uint32_t n, i;
 		WIRE_NEED(r, 4);
@@ -529,6 +537,17 @@ static void wire_push_value(txMachine* the, txID* ids, xsbReader* r)
 		uint32_t n = wire_u32(r->bytes + r->at);
 		r->at += 4;
 		wire_push_list(the, ids, r, n);
+		return;
+	}
+	case T_COPY: {
+		uint32_t n;
+		instance = wire_push_tagged(the, ids, "c");
+		mxPushInteger(r->bytes[r->at++]);
+		wire_put(the, instance, ids[W_k]);
+		n = wire_u32(r->bytes + r->at);
+		r->at += 4;
+		wire_push_list(the, ids, r, n);
+		wire_put(the, instance, ids[W_v]);
 		return;
 	}
 	case T_DESCRIPTOR:
@@ -1026,6 +1045,16 @@ static void wire_write_value(txMachine* the, xsbMachine* m, xsbOut* out, txSlot*
 		wire_byte(the, out, T_VIEW);
 		wire_write_string_property(the, out, value, ids[W_c], "a view's class");
 		wire_write_bytes_property(the, out, value, ids[W_v], "a view's bytes");
+	}
+	else if (!c_strcmp(t, "c")) {
+		txSlot* kind = wire_get(the, value, ids[W_k]);
+		if (kind->kind != XS_INTEGER_KIND || (kind->value.integer != 0 && kind->value.integer != 1))
+			mxTypeError("cannot encode a copy: its kind must be 0 (a record) or 1 (an array)");
+		wire_byte(the, out, T_COPY);
+		wire_byte(the, out, (uint8_t)kind->value.integer);
+		mxPop();
+		wire_write_items(the, m, out, wire_get(the, value, ids[W_v]), depth, "a copy's values");
+		mxPop();
 	}
 	else
 		mxTypeError("cannot encode value \"%s\": protocol.ts lists what a message holds", t);

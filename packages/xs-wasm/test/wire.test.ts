@@ -201,7 +201,8 @@ describe('malformed bytes', () => {
     const { m, host } = machine();
     const cases: [number[], string][] = [
       [[13], 'message byte 0 of 1: unknown op 13'],
-      [[1, 22], 'message byte 1 of 2: unknown value tag 22'],
+      [[1, 23], 'message byte 1 of 2: unknown value tag 23'],
+      [[1, 22, 2, 0, 0, 0, 0], "message byte 2 of 7: a copy's kind is 2, not 0 (a record) or 1 (an array)"],
       [[1, 6, 9, 0, 0, 0, 0x61], 'message byte 2 of 7: a string of 9 bytes runs past the end'],
       [[1, 6, 2, 0, 0, 0, 0x61, 0xff, 0], "message byte 7 of 9: a string's byte 0xff is not CESU-8"],
       [[1, 18, 9, 0, 0, 0, 0x61], 'message byte 2 of 7: a buffer of 9 bytes runs past the end'],
